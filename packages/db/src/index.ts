@@ -1,0 +1,6 @@
+export { appKysely, type ConnectOptions, connect, type DatabaseHandle, ownerKysely } from './connect.ts';
+export { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.ts';
+export { type MigrationStatus, migrateDownToZero, migrateToLatest, migrationStatus } from './migrate.ts';
+export { migrations } from './migrations/index.ts';
+export type * from './schema.ts';
+export { type SystemTransaction, type TenantTransaction, withSystem, withTenant } from './tenant-transaction.ts';

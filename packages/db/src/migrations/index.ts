@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as foundation from './2026-11-26-0001-foundation.ts';
+
+/**
+ * Every migration, in order. Names sort by date so Kysely's ordering check holds;
+ * a new migration is a new file added at the end of this list.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-26-0001-foundation': foundation,
+};

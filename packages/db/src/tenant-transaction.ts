@@ -1,0 +1,53 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from './schema.ts';
+
+const TENANT_ID = /^tnt_[0-9a-z]{26}$/;
+
+/** A transaction in which row-level security scopes every query to one tenant. */
+export type TenantTransaction = Transaction<Database>;
+
+/**
+ * Runs `fn` in a transaction as `paymux_app` with the tenant set transaction-locally,
+ * so row-level security limits every statement to that tenant's rows. All tenant work
+ * goes through here; repository functions take the transaction it hands out.
+ *
+ * @example
+ * const keys = await withTenant(db, tenantId, (trx) =>
+ *   trx.selectFrom('api_keys').selectAll().execute());
+ */
+export async function withTenant<T>(
+  db: Kysely<Database>,
+  tenantId: string,
+  fn: (trx: TenantTransaction) => Promise<T>,
+): Promise<T> {
+  if (!TENANT_ID.test(tenantId)) throw new Error('withTenant: malformed tenant id');
+  return await db.transaction().execute(async (trx) => {
+    await sql`select set_config('role', 'paymux_app', true), set_config('app.tenant_id', ${tenantId}, true)`.execute(
+      trx,
+    );
+    return await fn(trx);
+  });
+}
+
+/** A transaction under the `paymux_system` role: cross-tenant, narrowly granted. */
+export type SystemTransaction = Transaction<Database> & { readonly __system: true };
+
+/**
+ * The one reviewed path for cross-tenant work (docs/adr/0003-row-level-security.md):
+ * resolving an API key by its kid, routing a provider notification to its merchant
+ * account, sign-up, readiness. It runs as `paymux_system`, whose grants are limited to
+ * exactly those needs. Callers name their purpose, which tags the transaction for
+ * `pg_stat_activity` and logs.
+ */
+export async function withSystem<T>(
+  db: Kysely<Database>,
+  purpose: string,
+  fn: (trx: SystemTransaction) => Promise<T>,
+): Promise<T> {
+  return await db.transaction().execute(async (trx) => {
+    await sql`select set_config('role', 'paymux_system', true), set_config('application_name', ${`paymux:system:${purpose}`}, true)`.execute(
+      trx,
+    );
+    return await fn(trx as SystemTransaction);
+  });
+}
