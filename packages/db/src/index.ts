@@ -3,4 +3,9 @@ export { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-p
 export { type MigrationStatus, migrateDownToZero, migrateToLatest, migrationStatus } from './migrate.ts';
 export { migrations } from './migrations/index.ts';
 export type * from './schema.ts';
-export { type SystemTransaction, type TenantTransaction, withSystem, withTenant } from './tenant-transaction.ts';
+export {
+  type SystemTransaction,
+  type TenantTransaction,
+  withSystem,
+  withTenant,
+} from './tenant-transaction.ts';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrateDownToZero, migrateToLatest, migrations, migrationStatus } from '../src/index.ts';
+import { migrateDownToZero, migrateToLatest, migrationStatus, migrations } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 let tdb: TestDatabase;

@@ -11,10 +11,13 @@ const keyOf = (tenant: string) => `key_${tenant.slice(4)}`;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   await withSystem(tdb.db, 'test-fixture', async (trx) => {
-    await trx.insertInto('tenants').values([
-      { id: A, name: 'Tenant A' },
-      { id: B, name: 'Tenant B' },
-    ]).execute();
+    await trx
+      .insertInto('tenants')
+      .values([
+        { id: A, name: 'Tenant A' },
+        { id: B, name: 'Tenant B' },
+      ])
+      .execute();
   });
   for (const tenant of [A, B]) {
     await withTenant(tdb.db, tenant, (trx) =>
@@ -43,12 +46,16 @@ describe('row-level security', () => {
     expect(keys).toEqual([]);
     expect(tenants).toEqual([]);
     // Same inside a transaction that never set a tenant.
-    const inTx = await tdb.db.transaction().execute((trx) => trx.selectFrom('api_keys').selectAll().execute());
+    const inTx = await tdb.db
+      .transaction()
+      .execute((trx) => trx.selectFrom('api_keys').selectAll().execute());
     expect(inTx).toEqual([]);
   });
 
   it('shows a tenant only its own rows', async () => {
-    const seen = await withTenant(tdb.db, A, (trx) => trx.selectFrom('api_keys').select('tenant_id').execute());
+    const seen = await withTenant(tdb.db, A, (trx) =>
+      trx.selectFrom('api_keys').select('tenant_id').execute(),
+    );
     expect(seen).toEqual([{ tenant_id: A }]);
     const tenants = await withTenant(tdb.db, A, (trx) => trx.selectFrom('tenants').select('id').execute());
     expect(tenants).toEqual([{ id: A }]);
@@ -63,11 +70,15 @@ describe('row-level security', () => {
       trx.deleteFrom('api_keys').where('tenant_id', '=', B).executeTakeFirst(),
     );
     expect(deleted.numDeletedRows).toBe(0n);
-    const bRow = await tdb.owner.selectFrom('api_keys').select('name').where('id', '=', keyOf(B)).executeTakeFirst();
+    const bRow = await tdb.owner
+      .selectFrom('api_keys')
+      .select('name')
+      .where('id', '=', keyOf(B))
+      .executeTakeFirst();
     expect(bRow).toEqual({ name: 'k' });
   });
 
-  it("rejects tenant A writing a row into tenant B", async () => {
+  it('rejects tenant A writing a row into tenant B', async () => {
     await expect(
       withTenant(tdb.db, A, (trx) =>
         trx
@@ -107,9 +118,9 @@ describe('row-level security', () => {
         })
         .execute(),
     );
-    await expect(
-      withTenant(tdb.db, A, (trx) => trx.deleteFrom('audit_log').execute()),
-    ).rejects.toThrow(/permission denied/);
+    await expect(withTenant(tdb.db, A, (trx) => trx.deleteFrom('audit_log').execute())).rejects.toThrow(
+      /permission denied/,
+    );
   });
 });
 
@@ -130,7 +141,12 @@ describe('roles', () => {
   });
 
   it('keeps the system role non-superuser and non-BYPASSRLS too', async () => {
-    const rows = await sql<{ rolname: string; rolsuper: boolean; rolbypassrls: boolean; rolcanlogin: boolean }>`
+    const rows = await sql<{
+      rolname: string;
+      rolsuper: boolean;
+      rolbypassrls: boolean;
+      rolcanlogin: boolean;
+    }>`
       select rolname, rolsuper, rolbypassrls, rolcanlogin from pg_roles
       where rolname in ('paymux_app', 'paymux_system') order by rolname
     `.execute(tdb.owner);

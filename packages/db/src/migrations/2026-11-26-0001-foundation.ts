@@ -61,7 +61,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('memberships')
     .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('owner', 'admin', 'developer', 'viewer')`))
+    .addColumn('role', 'text', (c) =>
+      c.notNull().check(sql`role in ('owner', 'admin', 'developer', 'viewer')`),
+    )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('memberships_pkey', ['tenant_id', 'user_id'])
     .execute();
@@ -93,7 +95,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('provider', 'text', (c) => c.notNull().check(sql`provider in ('wechatpay', 'alipay')`))
     .addColumn('display_name', 'text', (c) => c.notNull().check(sql`length(display_name) between 1 and 200`))
     .addColumn('is_default', 'boolean', (c) => c.notNull().defaultTo(false))
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('active').check(sql`status in ('active', 'disabled')`))
+    .addColumn('status', 'text', (c) =>
+      c.notNull().defaultTo('active').check(sql`status in ('active', 'disabled')`),
+    )
     .addColumn('health', 'text', (c) => c.notNull().defaultTo('unverified'))
     .addColumn('identifiers', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import type { TestProject } from 'vitest/node';
+import { ownerKysely } from '../connect.ts';
 import { startEmbeddedPostgres } from '../embedded-postgres.ts';
 import { migrateToLatest } from '../migrate.ts';
-import { ownerKysely } from '../connect.ts';
 import { databaseUrlFor } from './urls.ts';
 
 /**

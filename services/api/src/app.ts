@@ -1,0 +1,103 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { PaymuxError } from '@paymux/core';
+import { bodyLimit } from 'hono/body-limit';
+import { authMiddlewareFactory } from './auth/require-auth.ts';
+import { TokenVerifier } from './auth/token-verifier.ts';
+import type { AppDeps, AppEnv } from './deps.ts';
+import { normalizeError, problemResponse } from './errors/problem-response.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { createHttpMetrics, type HttpMetrics, httpMetrics } from './middleware/metrics.ts';
+import { requestId } from './middleware/request-id.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerGetMerchantAccount } from './routes/v1/merchant-accounts/get-merchant-account.ts';
+import { registerListMerchantAccounts } from './routes/v1/merchant-accounts/list-merchant-accounts.ts';
+import { registerWhoami } from './routes/v1/whoami.ts';
+
+export interface PaymuxApp {
+  readonly app: OpenAPIHono<AppEnv>;
+  readonly metrics: HttpMetrics;
+}
+
+/**
+ * Builds the Paymux HTTP application from its dependencies. No I/O happens here;
+ * tests call `app.request()` without a server.
+ *
+ * @example
+ * const { app } = createApp({ db, config: { jwtAudience: 'paymux', maxBodyBytes: 1 << 20 }, logger });
+ * const res = await app.request('/healthz');
+ */
+export function createApp(deps: AppDeps): PaymuxApp {
+  const metrics = createHttpMetrics();
+  const app = new OpenAPIHono<AppEnv>({
+    // Schema failures (params, query, body) become one problem+json with field errors.
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const fields = result.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.') || '(root)',
+        message: issue.message,
+      }));
+      return problemResponse(
+        c,
+        new PaymuxError('validation_failed', fields.map((f) => `${f.path}: ${f.message}`).join('; '), {
+          fields,
+        }),
+      );
+    },
+  });
+
+  app.use('*', requestId);
+  app.use('*', httpMetrics(metrics));
+  app.use('*', accessLog(deps.logger));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: (c) =>
+        problemResponse(
+          c,
+          new PaymuxError(
+            'payload_too_large',
+            `Request bodies are limited to ${deps.config.maxBodyBytes} bytes.`,
+          ),
+        ),
+    }),
+  );
+
+  app.onError((error, c) => problemResponse(c, normalizeError(error, deps.logger, c.get('requestId'))));
+  app.notFound((c) =>
+    problemResponse(c, new PaymuxError('not_found', `No route for ${c.req.method} ${c.req.path}.`)),
+  );
+
+  registerHealthRoutes(app, deps, metrics);
+
+  const verifier = new TokenVerifier({
+    db: deps.db,
+    audience: deps.config.jwtAudience,
+    logger: deps.logger,
+    cache: deps.apiKeyCache,
+    now: deps.now,
+  });
+  const requireScope = authMiddlewareFactory(verifier);
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'An ES256 or EdDSA JWT signed with your API key: header kid = key id; claims aud, iat, exp (≤ 300 s).',
+  });
+
+  registerWhoami(app, requireScope);
+  registerListMerchantAccounts(app, requireScope, deps);
+  registerGetMerchantAccount(app, requireScope, deps);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Paymux API',
+      version: '0.1.0',
+      description: 'One API for WeChat Pay and Alipay, routed to each tenant’s own merchant accounts.',
+    },
+  });
+
+  return { app, metrics };
+}

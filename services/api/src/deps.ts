@@ -1,0 +1,38 @@
+import type { Database } from '@paymux/db';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { ApiKeyCache } from './auth/api-key-cache.ts';
+
+/** Settings the API needs, parsed once at start-up by the entry point. */
+export interface ApiConfig {
+  /** Expected JWT `aud` (PAYMUX_JWT_AUDIENCE). */
+  readonly jwtAudience: string;
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes: number;
+}
+
+/** Everything `createApp` needs, passed in so a test can swap any of it. */
+export interface AppDeps {
+  readonly db: Kysely<Database>;
+  readonly config: ApiConfig;
+  readonly logger: Logger;
+  /** Verification-key cache; without one every request reads its key from the database. */
+  readonly apiKeyCache?: ApiKeyCache;
+  /** Clock for token validation; tests pass a fixed one. */
+  readonly now?: () => Date;
+}
+
+export interface AuthContext {
+  readonly tenantId: string;
+  readonly keyId: string;
+  readonly mode: 'test' | 'live';
+  readonly scopes: readonly string[];
+}
+
+/** Hono environment: per-request variables set by middleware. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    auth: AuthContext;
+  };
+}

@@ -1,0 +1,26 @@
+import { migrationStatus, withSystem } from '@paymux/db';
+import type { Hono } from 'hono';
+import type { AppDeps, AppEnv } from '../deps.ts';
+import type { HttpMetrics } from '../middleware/metrics.ts';
+
+/** /healthz (process up), /readyz (database reachable, migrations current), /metrics (Prometheus text). */
+export function registerHealthRoutes(app: Hono<AppEnv>, deps: AppDeps, metrics: HttpMetrics): void {
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    try {
+      const status = await withSystem(deps.db, 'readiness', (trx) => migrationStatus(trx));
+      if (!status.current) {
+        return c.json({ status: 'unavailable', reason: 'migrations pending', pending: status.pending }, 503);
+      }
+      return c.json({ status: 'ok', migrations: status.applied.length });
+    } catch (error) {
+      deps.logger.warn({ err: error }, 'readiness check failed');
+      return c.json({ status: 'unavailable', reason: 'database unreachable' }, 503);
+    }
+  });
+
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+  );
+}
