@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { migrateToLatest } from './migrate.ts';
@@ -70,6 +70,13 @@ export async function connect(options: ConnectOptions): Promise<DatabaseHandle> 
     : await startEmbeddedPostgres({ dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}) });
   const url = options.databaseUrl ?? (embedded as EmbeddedPostgresHandle).url;
   try {
+    // Fail here, with the connection error, rather than on the first query.
+    const probe = ownerKysely(url, 1);
+    try {
+      await sql`select 1`.execute(probe);
+    } finally {
+      await probe.destroy();
+    }
     if (options.migrate ?? true) {
       const owner = ownerKysely(url, 1);
       try {

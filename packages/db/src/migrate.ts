@@ -8,8 +8,10 @@ const migrator = (db: Kysely<any>) =>
 function unwrap(result: MigrationResultSet): string[] {
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
+    // No failed migration means Kysely never got to run one (e.g. no connection).
+    if (!failed) throw result.error;
     const message = result.error instanceof Error ? result.error.message : String(result.error);
-    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} failed: ${message}`, {
+    throw new Error(`migration ${failed.migrationName} failed: ${message}`, {
       cause: result.error,
     });
   }

@@ -1,0 +1,14 @@
+import type { Command } from '../command.ts';
+import { apiKeyCreateCommand } from './api-key-create.ts';
+import { migrateCommand } from './migrate.ts';
+import { startCommand } from './start.ts';
+import { tenantCreateCommand } from './tenant-create.ts';
+import { tokenCommand } from './token.ts';
+
+export const COMMANDS: readonly Command[] = [
+  startCommand,
+  migrateCommand,
+  tenantCreateCommand,
+  apiKeyCreateCommand,
+  tokenCommand,
+];

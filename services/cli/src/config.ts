@@ -1,0 +1,127 @@
+import { z } from 'zod';
+
+/** A configuration problem: reported as one line naming the variable, then exit 1. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const postgresUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be a postgres:// or postgresql:// URL with a host');
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an http:// or https:// URL');
+
+const port = z
+  .string()
+  .regex(/^\d+$/, 'must be an integer between 1 and 65535')
+  .transform(Number)
+  .refine((n) => n >= 1 && n <= 65535, 'must be an integer between 1 and 65535');
+
+const masterKey = z.string().refine((value) => {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+  return Buffer.from(value, 'base64').length === 32;
+}, 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+
+const schema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  PORT: port.default(4000),
+  PUBLIC_URL: httpUrl.optional(),
+  PAYMUX_MASTER_KEY: masterKey.optional(),
+  PAYMUX_DATA_DIR: z.string().min(1).default('.paymux'),
+  PAYMUX_JWT_AUDIENCE: z.string().min(1).max(200).default('paymux'),
+  PAYMUX_MAX_BODY_BYTES: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of bytes')
+    .transform(Number)
+    .refine((n) => n >= 1024 && n <= 64 * 1024 * 1024, 'must be between 1024 and 67108864')
+    .default(1024 * 1024),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WECHATPAY_BASE_URL: httpUrl.default('https://api.mch.weixin.qq.com'),
+  ALIPAY_GATEWAY_URL: httpUrl.default('https://openapi.alipay.com/gateway.do'),
+  ALIPAY_ENDPOINT: httpUrl.default('https://openapi.alipay.com'),
+  PAYMUX_WEBHOOK_ALLOW_LOOPBACK: flag.default(false),
+});
+
+export interface Config {
+  readonly databaseUrl: string | undefined;
+  readonly port: number;
+  readonly publicUrl: string;
+  /** Raw base64 master key when configured; the vault generates one in dev mode otherwise. */
+  readonly masterKey: string | undefined;
+  readonly dataDir: string;
+  readonly jwtAudience: string;
+  readonly maxBodyBytes: number;
+  readonly logLevel: string;
+  readonly wechatpayBaseUrl: string;
+  readonly alipayGatewayUrl: string;
+  readonly alipayEndpoint: string;
+  readonly webhookAllowLoopback: boolean;
+}
+
+/** Environment variables Paymux reads; everything else in the environment is ignored. */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+/**
+ * Parses configuration once, at start-up, from an environment object. Empty strings
+ * count as unset. The first invalid variable throws a ConfigError naming it.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const input: Record<string, string> = {};
+  for (const name of CONFIG_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined && value !== '') input[name] = value;
+  }
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue?.path[0] ?? 'configuration');
+    const shown =
+      variable === 'PAYMUX_MASTER_KEY' || variable === 'DATABASE_URL' ? '' : ` (got "${input[variable]}")`;
+    throw new ConfigError(variable, `${issue?.message ?? 'invalid'}${shown}`);
+  }
+  const c = result.data;
+  return {
+    databaseUrl: c.DATABASE_URL,
+    port: c.PORT,
+    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    masterKey: c.PAYMUX_MASTER_KEY,
+    dataDir: c.PAYMUX_DATA_DIR,
+    jwtAudience: c.PAYMUX_JWT_AUDIENCE,
+    maxBodyBytes: c.PAYMUX_MAX_BODY_BYTES,
+    logLevel: c.LOG_LEVEL,
+    wechatpayBaseUrl: c.WECHATPAY_BASE_URL,
+    alipayGatewayUrl: c.ALIPAY_GATEWAY_URL,
+    alipayEndpoint: c.ALIPAY_ENDPOINT,
+    webhookAllowLoopback: c.PAYMUX_WEBHOOK_ALLOW_LOOPBACK,
+  };
+}
+
+/** A connection string safe to print: the password replaced. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}
