@@ -22,7 +22,14 @@ afterAll(async () => {
 
 describe('paymux CLI', () => {
   it('prints --help for every command and exits 0', async () => {
-    for (const command of [['start'], ['migrate'], ['tenant', 'create'], ['api-key', 'create'], ['token']]) {
+    for (const command of [
+      ['start'],
+      ['migrate'],
+      ['tenant', 'create'],
+      ['api-key', 'create'],
+      ['api-key', 'revoke'],
+      ['token'],
+    ]) {
       const result = await runCli([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);
       expect(result.stdout).toContain(`Usage: paymux ${command.join(' ')}`);
@@ -107,6 +114,24 @@ describe('paymux CLI', () => {
       expect(await whoami.json()).toMatchObject({ tenant: tenant.id, api_key: key.id, livemode: false });
       const noToken = await fetch(`http://127.0.0.1:${port}/v1/whoami`);
       expect(noToken.status).toBe(401);
+
+      // Revoked from another process: the running server refuses the key at once
+      // (its cache is told through LISTEN/NOTIFY).
+      const revoked = await runCli(['api-key', 'revoke', '--tenant', tenant.id, '--key', String(key.id)], {
+        env,
+      });
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(JSON.parse(revoked.stdout).revoked_at).toEqual(expect.any(String));
+      const deadline = Date.now() + 2_000;
+      let status = 200;
+      while (Date.now() < deadline) {
+        status = (
+          await fetch(`http://127.0.0.1:${port}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } })
+        ).status;
+        if (status === 401) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(status).toBe(401);
     } finally {
       server.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => server.on('close', resolve));

@@ -1,5 +1,6 @@
 import type { Command } from '../command.ts';
 import { apiKeyCreateCommand } from './api-key-create.ts';
+import { apiKeyRevokeCommand } from './api-key-revoke.ts';
 import { migrateCommand } from './migrate.ts';
 import { startCommand } from './start.ts';
 import { tenantCreateCommand } from './tenant-create.ts';
@@ -10,5 +11,6 @@ export const COMMANDS: readonly Command[] = [
   migrateCommand,
   tenantCreateCommand,
   apiKeyCreateCommand,
+  apiKeyRevokeCommand,
   tokenCommand,
 ];
