@@ -45,12 +45,18 @@ export function ownerKysely(url: string, max = 2): Kysely<any> {
   });
 }
 
-/** The app pool: each new connection switches to the non-owner `paymux_app` role. */
+/**
+ * The app pool: every connection starts as the non-owner `paymux_app` role, set in the
+ * startup packet so a connection that cannot take the role fails instead of quietly
+ * running as the owner.
+ */
 export function appKysely(url: string, max = 10): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max, types, idleTimeoutMillis: 30_000 });
-  pool.on('connect', (client) => {
-    // Queued before any query the pool hands this client out for.
-    client.query('set role paymux_app').catch(() => {});
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types,
+    idleTimeoutMillis: 30_000,
+    options: '-c role=paymux_app',
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

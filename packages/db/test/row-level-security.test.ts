@@ -125,6 +125,11 @@ describe('row-level security', () => {
 });
 
 describe('roles', () => {
+  it('starts every app-pool connection as paymux_app, even outside a tenant transaction', async () => {
+    const r = await sql<{ current_user: string }>`select current_user`.execute(tdb.db);
+    expect(r.rows).toEqual([{ current_user: 'paymux_app' }]);
+  });
+
   it('runs tenant work as a role that is neither owner, superuser nor BYPASSRLS', async () => {
     const row = await withTenant(tdb.db, A, async (trx) => {
       const r = await sql<{ current_user: string; rolsuper: boolean; rolbypassrls: boolean }>`

@@ -9,17 +9,21 @@ export async function up(db: Kysely<any>): Promise<void> {
   // Roles are cluster-wide. `paymux_app` runs all tenant work; `paymux_system` runs the
   // few reviewed cross-tenant lookups (see docs/adr/0003-row-level-security.md).
   // Neither can log in; the connecting user switches to them with SET ROLE.
+  // Created only when missing, so an operator may pre-create them and run Paymux as a
+  // user without CREATEROLE; concurrent first migrations in one cluster are tolerated.
   await sql`
     do $$
+    declare
+      r text;
     begin
-      begin
-        create role paymux_app nologin nosuperuser nobypassrls noinherit;
-      exception when duplicate_object or unique_violation then null;
-      end;
-      begin
-        create role paymux_system nologin nosuperuser nobypassrls noinherit;
-      exception when duplicate_object or unique_violation then null;
-      end;
+      foreach r in array array['paymux_app', 'paymux_system'] loop
+        if not exists (select 1 from pg_roles where rolname = r) then
+          begin
+            execute format('create role %I nologin nosuperuser nobypassrls noinherit', r);
+          exception when duplicate_object or unique_violation then null;
+          end;
+        end if;
+      end loop;
     end
     $$
   `.execute(db);
