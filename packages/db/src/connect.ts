@@ -38,10 +38,26 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
+/** A server that accepts TCP but never answers must fail a request, not hang it. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * Server-side limits for app connections: no statement runs longer than 30 s, and a
+ * transaction left idle (a bug holding it open) is ended after 60 s rather than pinning
+ * row locks and the vacuum horizon.
+ */
+const APP_SESSION_OPTIONS = [
+  '-c role=paymux_app',
+  '-c statement_timeout=30000',
+  '-c idle_in_transaction_session_timeout=60000',
+].join(' ');
+
 /** A pool connected as the configured user (the schema owner); for migrations and admin work. */
 export function ownerKysely(url: string, max = 2): Kysely<any> {
   return new Kysely<any>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max, types }) }),
+    dialect: new PostgresDialect({
+      pool: new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }),
+    }),
   });
 }
 
@@ -56,7 +72,8 @@ export function appKysely(url: string, max = 10): Kysely<Database> {
     max,
     types,
     idleTimeoutMillis: 30_000,
-    options: '-c role=paymux_app',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    options: APP_SESSION_OPTIONS,
   });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

@@ -9,5 +9,5 @@ export { type ApiKeyForAuth, findApiKeyForAuth, touchApiKey } from './api-keys/f
 export { API_KEY_REVOKED_CHANNEL, revokeApiKey } from './api-keys/revoke-api-key.ts';
 export { type AuditEntry, recordAudit } from './audit.ts';
 export { type Actor, OPERATOR, type OperationContext } from './context.ts';
-export { parseInput } from './parse-input.ts';
+export { fieldErrorsFromZod, parseInput, validationError } from './parse-input.ts';
 export { type CreatedTenant, type CreateTenantInput, createTenant } from './tenants/create-tenant.ts';

@@ -179,6 +179,31 @@ describe('createApiKey', () => {
       });
     }
 
+    it('accepts the kid, alg and use that JWK tools add, and stores its own kid', async () => {
+      const pair = await generateKeyPair('ES256', { extractable: true });
+      const publicJwk = {
+        ...(await exportJWK(pair.publicKey)),
+        kid: 'my-laptop-key',
+        alg: 'ES256',
+        use: 'sig',
+      };
+      const key = await createApiKey({
+        ctx,
+        input: { tenantId: tenantA, mode: 'test', publicJwk: publicJwk as never },
+      });
+      const row = await storedRow(key.id);
+      expect(row.public_jwk).toMatchObject({ kid: key.id, alg: 'ES256', use: 'sig' });
+    });
+
+    it('refuses a JWK whose alg contradicts its key type', async () => {
+      const pair = await generateKeyPair('ES256', { extractable: true });
+      const publicJwk = { ...(await exportJWK(pair.publicKey)), alg: 'EdDSA' };
+      await expectPaymuxError(
+        createApiKey({ ctx, input: { tenantId: tenantA, mode: 'test', publicJwk: publicJwk as never } }),
+        'validation_failed',
+      );
+    });
+
     it('refuses a JWK carrying the private "d" and stores nothing', async () => {
       const pair = await generateKeyPair('ES256', { extractable: true });
       const privateJwk = await exportJWK(pair.privateKey);
@@ -243,7 +268,7 @@ describe('createApiKey', () => {
       { input: { tenantId: tenantA, mode: 'test', scopes: [] }, path: 'scopes' },
       { input: { tenantId: tenantA, mode: 'test', scopes: ['payments:delete'] }, path: 'scopes.0' },
       { input: { tenantId: tenantA, mode: 'test', name: '' }, path: 'name' },
-      { input: { tenantId: tenantA, mode: 'test', privateJwk: {} }, path: '(root)' },
+      { input: { tenantId: tenantA, mode: 'test', privateJwk: {} }, path: 'privateJwk' },
     ];
     const before = await apiKeyCount();
     for (const { input, path } of inputs) {

@@ -187,8 +187,8 @@ describe('createTenant', () => {
       {
         name: 'an unknown extra field',
         input: () => ({ ...valid(), role: 'admin' }),
-        path: '(root)',
-        message: /role/,
+        path: 'role',
+        message: /unknown field/,
       },
     ];
     for (const c of cases) {

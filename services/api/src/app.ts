@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { PaymuxError } from '@paymux/core';
+import { validationError } from '@paymux/operations';
 import { bodyLimit } from 'hono/body-limit';
 import { authMiddlewareFactory } from './auth/require-auth.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
@@ -32,16 +33,7 @@ export function createApp(deps: AppDeps): PaymuxApp {
     // Schema failures (params, query, body) become one problem+json with field errors.
     defaultHook: (result, c) => {
       if (result.success) return;
-      const fields = result.error.issues.map((issue) => ({
-        path: issue.path.map(String).join('.') || '(root)',
-        message: issue.message,
-      }));
-      return problemResponse(
-        c,
-        new PaymuxError('validation_failed', fields.map((f) => `${f.path}: ${f.message}`).join('; '), {
-          fields,
-        }),
-      );
+      return problemResponse(c, validationError(result.error.issues));
     },
   });
 

@@ -8,4 +8,4 @@
 export { createApp, type PaymuxApp } from './app.ts';
 export { ApiKeyCache } from './auth/api-key-cache.ts';
 export type { ApiConfig, AppDeps, AppEnv, AuthContext } from './deps.ts';
-export { createLogger, REDACT_PATHS } from './logger.ts';
+export { createLogger, redactSecrets, SECRET_KEYS } from './logger.ts';

@@ -109,6 +109,31 @@ describe('revocation with a listening key cache', () => {
     expect(elapsed).toBeLessThan(1_000);
   });
 
+  it('never caches a key read before an eviction that raced it (NOTIFY between read and set)', async () => {
+    const cache = newCache();
+    await cache.start();
+    const key = await makeKey(tdb, tenant.id);
+    const entry = {
+      id: key.id,
+      tenantId: tenant.id,
+      mode: 'test' as const,
+      alg: 'ES256' as const,
+      publicJwk: {},
+      scopes: [],
+      revoked: false,
+      lastUsedAt: null,
+    };
+    // The verifier takes the generation, reads the key, and meanwhile the revocation's NOTIFY
+    // evicts it: the stale read must not land in the cache.
+    const generation = cache.generation;
+    cache.evict(key.id);
+    cache.set(entry, generation);
+    expect(cache.get(key.id)).toBeUndefined();
+    // Control: with no eviction in between, the same set caches.
+    cache.set(entry, cache.generation);
+    expect(cache.get(key.id)).toEqual(entry);
+  });
+
   it('does not cache a key that is already revoked', async () => {
     const cache = newCache();
     await cache.start();

@@ -161,8 +161,7 @@ describe('GET /v1/merchant_accounts query validation', () => {
   it('refuses an unknown query parameter with 400 validation_failed and field errors', async () => {
     const res = await app.request('/v1/merchant_accounts?status=active', { headers: await authHeaders() });
     const problem = await expectProblem(res, 400, 'validation_failed');
-    expect(problem.errors?.length).toBeGreaterThan(0);
-    expect(JSON.stringify(problem.errors)).toContain('status');
+    expect(problem.errors).toEqual([{ path: 'status', message: 'unknown field' }]);
   });
 
   it.each([

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net';
 import { appKysely, migrations } from '@paymux/db';
 import { createTestDatabase, type TestDatabase } from '@paymux/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,24 @@ describe('GET /readyz', () => {
       expect(res.headers.get('request-id')).toMatch(/^req_/);
     } finally {
       await unreachable.destroy();
+    }
+  });
+
+  it('answers 503 within a few seconds when the database accepts connections but never answers', async () => {
+    const silent = createServer((socket) => {
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const port = (silent.address() as AddressInfo).port;
+    const db = appKysely(`postgres://u:p@127.0.0.1:${port}/db`);
+    try {
+      const started = performance.now();
+      const res = await testApp(tdb, { db }).app.request('/readyz');
+      expect(res.status).toBe(503);
+      expect(performance.now() - started).toBeLessThan(4_000);
+    } finally {
+      await db.destroy().catch(() => {});
+      silent.close();
     }
   });
 

@@ -160,6 +160,40 @@ describe('createLogger redaction', () => {
     expect(entry.msg).toBe('something happened');
   });
 
+  it('redacts at any depth, case-insensitively, and inside errors', () => {
+    const sink = memoryStream();
+    const logger = createLogger({ stream: sink.stream });
+    const sdkError = Object.assign(new Error('request failed'), {
+      config: { headers: { Authorization: 'WECHATPAY2-SHA256-RSA2048 deep-LEAK' }, password: 'cfg-LEAK' },
+    });
+    logger.error(
+      {
+        err: sdkError,
+        webhook: { endpoint: { secret: 'whsec_deep-LEAK', url: 'https://example.com/hook' } },
+        a: { b: { c: { Private_Key: 'pem-deep-LEAK' } } },
+        list: [{ token: 'array-LEAK' }],
+      },
+      'provider call failed',
+    );
+    const line = sink.lines[0] as string;
+    expect(line).not.toContain('LEAK');
+    const entry = JSON.parse(line) as {
+      err: { message: string; config: { headers: Record<string, string> } };
+      webhook: { endpoint: Record<string, string> };
+    };
+    expect(entry.err.message).toBe('request failed');
+    expect(entry.err.config.headers.Authorization).toBe('[redacted]');
+    expect(entry.webhook.endpoint).toEqual({ secret: '[redacted]', url: 'https://example.com/hook' });
+  });
+
+  it('survives circular objects', () => {
+    const sink = memoryStream();
+    const loop: Record<string, unknown> = { name: 'loop' };
+    loop.self = loop;
+    createLogger({ stream: sink.stream }).info({ loop }, 'cycle');
+    expect(JSON.parse(sink.lines[0] as string).loop).toEqual({ name: 'loop', self: '[circular]' });
+  });
+
   it('leaves ordinary fields alone (control)', () => {
     const sink = memoryStream();
     createLogger({ stream: sink.stream }).info({ tenant_id: 'tnt_x', amount: '100' }, 'ok');

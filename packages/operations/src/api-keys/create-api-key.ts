@@ -14,6 +14,11 @@ const publicJwk = z
     crv: z.enum(['P-256', 'Ed25519']),
     x: z.string().min(1),
     y: z.string().min(1).optional(),
+    // Metadata JWK tools add; accepted, then replaced by Paymux's own (kid = the key id).
+    kid: z.string().max(200).optional(),
+    alg: z.enum(['ES256', 'EdDSA']).optional(),
+    use: z.literal('sig').optional(),
+    key_ops: z.array(z.string()).optional(),
   })
   // Anything else, above all a private `d`, is refused: the platform stores public keys only.
   .strict();
@@ -40,8 +45,13 @@ export interface CreatedApiKey extends ApiKeyView {
 }
 
 function algOf(jwk: z.output<typeof publicJwk>): 'ES256' | 'EdDSA' {
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.y) return 'ES256';
-  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.y === undefined) return 'EdDSA';
+  const alg =
+    jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.y
+      ? 'ES256'
+      : jwk.kty === 'OKP' && jwk.crv === 'Ed25519' && jwk.y === undefined
+        ? 'EdDSA'
+        : undefined;
+  if (alg && (jwk.alg === undefined || jwk.alg === alg)) return alg;
   throw new PaymuxError('validation_failed', 'publicJwk must be an EC P-256 or OKP Ed25519 public key', {
     fields: [{ path: 'publicJwk', message: 'unsupported key type or curve' }],
   });
@@ -69,7 +79,8 @@ export async function createApiKey({
   let alg: 'ES256' | 'EdDSA';
   if (parsed.publicJwk) {
     alg = algOf(parsed.publicJwk);
-    publicKey = { ...parsed.publicJwk };
+    const { kty, crv, x, y } = parsed.publicJwk;
+    publicKey = y === undefined ? { kty, crv, x } : { kty, crv, x, y };
     try {
       await importJWK(publicKey, alg);
     } catch (error) {

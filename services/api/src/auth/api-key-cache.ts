@@ -31,6 +31,9 @@ export class ApiKeyCache {
   #listening = false;
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
+  // Bumped by every eviction and connection loss. A key read from the database before a
+  // bump must not be cached after it: its NOTIFY may already have been processed.
+  #generation = 0;
 
   constructor(options: ApiKeyCacheOptions) {
     this.#options = options;
@@ -47,6 +50,11 @@ export class ApiKeyCache {
     return this.#listening;
   }
 
+  /** Take this before reading a key from the database; pass it back to `set`. */
+  get generation(): number {
+    return this.#generation;
+  }
+
   get(kid: string): ApiKeyForAuth | undefined {
     if (!this.#listening) return undefined;
     const entry = this.#entries.get(kid);
@@ -58,8 +66,9 @@ export class ApiKeyCache {
     return entry.key;
   }
 
-  set(key: ApiKeyForAuth): void {
-    if (!this.#listening) return;
+  /** Caches `key` unless an eviction happened since `generation` was taken. */
+  set(key: ApiKeyForAuth, generation: number): void {
+    if (!this.#listening || generation !== this.#generation) return;
     if (this.#entries.size >= this.#maxEntries) {
       // Map iteration is insertion order: drop the oldest entry.
       const oldest = this.#entries.keys().next().value;
@@ -69,6 +78,7 @@ export class ApiKeyCache {
   }
 
   evict(kid: string): void {
+    this.#generation += 1;
     this.#entries.delete(kid);
   }
 
@@ -85,6 +95,7 @@ export class ApiKeyCache {
     const lost = (reason: unknown) => {
       if (this.#client !== client) return;
       this.#listening = false;
+      this.#generation += 1;
       this.#entries.clear();
       this.#client = undefined;
       client.end().catch(() => {});

@@ -92,10 +92,12 @@ export class TokenVerifier {
   }
 
   async #lookup(kid: string): Promise<ApiKeyForAuth | undefined> {
-    const cached = this.#options.cache?.get(kid);
+    const cache = this.#options.cache;
+    const cached = cache?.get(kid);
     if (cached) return cached;
+    const generation = cache?.generation ?? 0;
     const key = await findApiKeyForAuth(this.#options.db, kid);
-    if (key && !key.revoked) this.#options.cache?.set(key);
+    if (key && !key.revoked) cache?.set(key, generation);
     return key;
   }
 
