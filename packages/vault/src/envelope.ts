@@ -65,8 +65,7 @@ export async function sealSecret(
 function parseEnvelope(value: unknown): Envelope {
   const e = value as Partial<Envelope> | null;
   if (
-    !e ||
-    e.v !== 1 ||
+    e?.v !== 1 ||
     typeof e.kek !== 'string' ||
     typeof e.dek !== 'string' ||
     typeof e.nonce !== 'string' ||
