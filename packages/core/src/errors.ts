@@ -62,6 +62,14 @@ export const ERROR_CODES = {
   rate_limited: { status: 429, title: 'Rate limited', retryable: true },
   internal_error: { status: 500, title: 'Internal error', retryable: false },
   provider_error: { status: 502, title: 'Provider error', retryable: false },
+  // The provider reported an amount that differs from ours: never applied, always investigated.
+  amount_mismatch: { status: 502, title: 'Provider amount mismatch', retryable: false },
+  // An inbound provider notification failed verification (signature, timestamp, decryption, ids).
+  notification_rejected: { status: 400, title: 'Notification rejected', retryable: false },
+  // The provider does not offer this flow for this channel or account.
+  unsupported: { status: 422, title: 'Unsupported by the provider', retryable: false },
+  // A stored secret could not be decrypted (wrong master key, tampering).
+  credentials_unavailable: { status: 500, title: 'Credentials unavailable', retryable: false },
   provider_unavailable: {
     status: 503,
     title: 'Provider unavailable',

@@ -54,12 +54,22 @@ const APP_SESSION_OPTIONS = [
 
 /** A pool connected as the configured user (the schema owner); for migrations and admin work. */
 export function ownerKysely(url: string, max = 2): Kysely<any> {
-  return new Kysely<any>({
-    dialect: new PostgresDialect({
-      pool: new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }),
-    }),
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });
+  pool.on('error', ignoreIdleClientError);
+  return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
 }
+
+/**
+ * An idle pooled connection the server ends (restart, failover, pg_terminate_backend)
+ * emits 'error' on the pool; unhandled, that would crash the process. pg has already
+ * dropped the client; the next query opens a fresh one.
+ */
+function ignoreIdleClientError(): void {}
 
 /**
  * The app pool: every connection starts as the non-owner `paymux_app` role, set in the
@@ -75,6 +85,7 @@ export function appKysely(url: string, max = 10): Kysely<Database> {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     options: APP_SESSION_OPTIONS,
   });
+  pool.on('error', ignoreIdleClientError);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

@@ -52,11 +52,25 @@ export interface MerchantAccountsTable {
   display_name: string;
   is_default: Generated<boolean>;
   status: Generated<'active' | 'disabled'>;
-  health: Generated<string>;
+  health: Generated<MerchantAccountHealth>;
   identifiers: Json<Record<string, unknown>>;
+  /** A vault envelope; never selected except to decrypt for a provider call or to re-wrap. */
+  credentials: Json<Record<string, unknown>>;
+  fingerprints: Json<Record<string, unknown>>;
+  certificate_expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  health_checked_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  health_detail: string | null;
+  deleted_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
+
+export type MerchantAccountHealth =
+  | 'unverified'
+  | 'ok'
+  | 'invalid_credentials'
+  | 'unreachable'
+  | 'certificate_expiring';
 
 export interface AuditLogTable {
   tenant_id: string;

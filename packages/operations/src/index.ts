@@ -9,5 +9,23 @@ export { type ApiKeyForAuth, findApiKeyForAuth, touchApiKey } from './api-keys/f
 export { API_KEY_REVOKED_CHANNEL, revokeApiKey } from './api-keys/revoke-api-key.ts';
 export { type AuditEntry, recordAudit } from './audit.ts';
 export { type Actor, OPERATOR, type OperationContext } from './context.ts';
+export {
+  type CreateMerchantAccountInput,
+  createMerchantAccount,
+} from './merchant-accounts/create-merchant-account.ts';
+export { credentialsContext } from './merchant-accounts/credentials-context.ts';
+export { deleteMerchantAccount } from './merchant-accounts/delete-merchant-account.ts';
+export { findMerchantAccount } from './merchant-accounts/find-merchant-account.ts';
+export {
+  type MerchantAccountView,
+  toMerchantAccountView,
+} from './merchant-accounts/merchant-account-view.ts';
+export { CredentialCache, openCredentials } from './merchant-accounts/open-credentials.ts';
+export {
+  type UpdateMerchantAccountInput,
+  updateMerchantAccount,
+} from './merchant-accounts/update-merchant-account.ts';
+export { type AnyCredentials, validateCredentials } from './merchant-accounts/validate-credentials.ts';
 export { fieldErrorsFromZod, parseInput, validationError } from './parse-input.ts';
 export { type CreatedTenant, type CreateTenantInput, createTenant } from './tenants/create-tenant.ts';
+export { countStale, type RewrapProgress, rewrapSecrets } from './vault/rewrap-secrets.ts';

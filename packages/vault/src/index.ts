@@ -17,6 +17,13 @@ export {
   sealSecret,
 } from './envelope.ts';
 export { type KeyProvider, VaultError } from './key-provider.ts';
+export {
+  addDevelopmentMasterKey,
+  DEV_KEYRING_FILE,
+  KeyringFileProvider,
+  type OpenedKeyring,
+  openKeyring,
+} from './keyring.ts';
 export { LocalKeyProvider, localKeyId } from './local-key-provider.ts';
 export { hashPassword, verifyPassword } from './password.ts';
 export { isSecret, Secret } from './secret.ts';

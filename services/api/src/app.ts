@@ -10,8 +10,11 @@ import { accessLog } from './middleware/access-log.ts';
 import { createHttpMetrics, type HttpMetrics, httpMetrics } from './middleware/metrics.ts';
 import { requestId } from './middleware/request-id.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerCreateMerchantAccount } from './routes/v1/merchant-accounts/create-merchant-account.ts';
+import { registerDeleteMerchantAccount } from './routes/v1/merchant-accounts/delete-merchant-account.ts';
 import { registerGetMerchantAccount } from './routes/v1/merchant-accounts/get-merchant-account.ts';
 import { registerListMerchantAccounts } from './routes/v1/merchant-accounts/list-merchant-accounts.ts';
+import { registerUpdateMerchantAccount } from './routes/v1/merchant-accounts/update-merchant-account.ts';
 import { registerWhoami } from './routes/v1/whoami.ts';
 
 export interface PaymuxApp {
@@ -81,6 +84,9 @@ export function createApp(deps: AppDeps): PaymuxApp {
   registerWhoami(app, requireScope);
   registerListMerchantAccounts(app, requireScope, deps);
   registerGetMerchantAccount(app, requireScope, deps);
+  registerCreateMerchantAccount(app, requireScope, deps);
+  registerUpdateMerchantAccount(app, requireScope, deps);
+  registerDeleteMerchantAccount(app, requireScope, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

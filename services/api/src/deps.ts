@@ -1,4 +1,6 @@
 import type { Database } from '@paymux/db';
+import type { CredentialCache } from '@paymux/operations';
+import type { KeyProvider } from '@paymux/vault';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ApiKeyCache } from './auth/api-key-cache.ts';
@@ -16,6 +18,10 @@ export interface AppDeps {
   readonly db: Kysely<Database>;
   readonly config: ApiConfig;
   readonly logger: Logger;
+  /** Seals and opens merchant credentials (and, later, webhook secrets). */
+  readonly vault: KeyProvider;
+  /** Decrypted credentials kept briefly; one per process. */
+  readonly credentialCache?: CredentialCache;
   /** Verification-key cache; without one every request reads its key from the database. */
   readonly apiKeyCache?: ApiKeyCache;
   /** Clock for token validation; tests pass a fixed one. */

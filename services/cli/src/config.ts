@@ -46,6 +46,19 @@ const schema = z.object({
   PORT: port.default(4000),
   PUBLIC_URL: httpUrl.optional(),
   PAYMUX_MASTER_KEY: masterKey.optional(),
+  PAYMUX_MASTER_KEY_PREVIOUS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (keys) => keys.every((k) => masterKey.safeParse(k).success),
+      'must be comma-separated 32-byte base64 keys',
+    )
+    .optional(),
   PAYMUX_DATA_DIR: z.string().min(1).default('.paymux'),
   PAYMUX_JWT_AUDIENCE: z.string().min(1).max(200).default('paymux'),
   PAYMUX_MAX_BODY_BYTES: z
@@ -67,6 +80,8 @@ export interface Config {
   readonly publicUrl: string;
   /** Raw base64 master key when configured; the vault generates one in dev mode otherwise. */
   readonly masterKey: string | undefined;
+  /** Older master keys that still unwrap during a rotation (PAYMUX_MASTER_KEY_PREVIOUS). */
+  readonly previousMasterKeys: readonly string[];
   readonly dataDir: string;
   readonly jwtAudience: string;
   readonly maxBodyBytes: number;
@@ -104,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: c.PORT,
     publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
     masterKey: c.PAYMUX_MASTER_KEY,
+    previousMasterKeys: c.PAYMUX_MASTER_KEY_PREVIOUS ?? [],
     dataDir: c.PAYMUX_DATA_DIR,
     jwtAudience: c.PAYMUX_JWT_AUDIENCE,
     maxBodyBytes: c.PAYMUX_MAX_BODY_BYTES,

@@ -13,7 +13,7 @@ let env: Record<string, string>;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   dir = await mkdtemp(join(tmpdir(), 'paymux-cli-'));
-  env = { DATABASE_URL: tdb.url };
+  env = { DATABASE_URL: tdb.url, PAYMUX_DATA_DIR: dir };
 });
 afterAll(async () => {
   await tdb.close();
@@ -95,7 +95,13 @@ describe('paymux CLI', () => {
     // Start the real server against the same database and call it the way curl would.
     const port = await freePort();
     const server = spawn(process.execPath, [CLI, 'start'], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_URL: tdb.url, PORT: String(port), LOG_LEVEL: 'warn' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: tdb.url,
+        PAYMUX_DATA_DIR: dir,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let serverOutput = '';

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as foundation from './2026-11-26-0001-foundation.ts';
+import * as merchantAccountCredentials from './2026-11-26-0002-merchant-account-credentials.ts';
 
 /**
  * Every migration, in order. Names sort by date so Kysely's ordering check holds;
@@ -7,4 +8,5 @@ import * as foundation from './2026-11-26-0001-foundation.ts';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-26-0001-foundation': foundation,
+  '2026-11-26-0002-merchant-account-credentials': merchantAccountCredentials,
 };

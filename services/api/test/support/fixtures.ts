@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { Scope } from '@paymux/core';
-import { newId } from '@paymux/core';
-import { withTenant } from '@paymux/db';
 import type { TestDatabase } from '@paymux/db/testing';
-import { createApiKey, createTenant, OPERATOR } from '@paymux/operations';
+import { createApiKey, createMerchantAccount, createTenant, OPERATOR } from '@paymux/operations';
+import { testAlipayCredentials, testWechatpayCredentials } from '@paymux/providers/testing';
+import { LocalKeyProvider } from '@paymux/vault';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { pino } from 'pino';
 import { createApp } from '../../src/app.ts';
@@ -71,27 +72,28 @@ export async function mintToken(key: TestKey, options: TokenOptions = {}): Promi
     .sign(privateKey);
 }
 
-/** A merchant account row for read-route tests (the create verb arrives with the vault). */
+/** One master key per test process, as a deployment has one. */
+export const TEST_VAULT = new LocalKeyProvider([randomBytes(32)]);
+
+/** A merchant account created through the same verb the API and portal use (Alipay: fast keys). */
 export async function insertMerchantAccount(
   tdb: TestDatabase,
   tenantId: string,
   mode: 'test' | 'live',
+  options: { provider?: 'wechatpay' | 'alipay'; display_name?: string } = {},
 ): Promise<string> {
-  const id = newId('mca');
-  await withTenant(tdb.db, tenantId, (trx) =>
-    trx
-      .insertInto('merchant_accounts')
-      .values({
-        tenant_id: tenantId,
-        id,
-        mode,
-        provider: 'wechatpay',
-        display_name: 'Test shop',
-        identifiers: JSON.stringify({ mchid: '1900000001' }),
-      })
-      .execute(),
-  );
-  return id;
+  const provider = options.provider ?? 'alipay';
+  const account = await createMerchantAccount({
+    ctx: { db: tdb.db, vault: TEST_VAULT, actor: OPERATOR },
+    input: {
+      tenantId,
+      mode,
+      provider,
+      display_name: options.display_name ?? 'Test shop',
+      credentials: provider === 'alipay' ? testAlipayCredentials() : await testWechatpayCredentials(),
+    },
+  });
+  return account.id;
 }
 
 export function testApp(tdb: TestDatabase, overrides: Partial<AppDeps> = {}) {
@@ -99,6 +101,7 @@ export function testApp(tdb: TestDatabase, overrides: Partial<AppDeps> = {}) {
     db: tdb.db,
     config: { jwtAudience: AUDIENCE, maxBodyBytes: 64 * 1024 },
     logger: pino({ level: 'silent' }),
+    vault: TEST_VAULT,
     ...overrides,
   });
 }

@@ -1,6 +1,7 @@
 import type { Command } from '../command.ts';
 import { apiKeyCreateCommand } from './api-key-create.ts';
 import { apiKeyRevokeCommand } from './api-key-revoke.ts';
+import { masterKeyRotateCommand } from './master-key-rotate.ts';
 import { migrateCommand } from './migrate.ts';
 import { startCommand } from './start.ts';
 import { tenantCreateCommand } from './tenant-create.ts';
@@ -13,4 +14,5 @@ export const COMMANDS: readonly Command[] = [
   apiKeyCreateCommand,
   apiKeyRevokeCommand,
   tokenCommand,
+  masterKeyRotateCommand,
 ];

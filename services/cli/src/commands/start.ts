@@ -1,7 +1,9 @@
 import { serve } from '@hono/node-server';
 import { ApiKeyCache, createApp, createLogger } from '@paymux/api';
+import { CredentialCache } from '@paymux/operations';
 import { CliError, type Command, writeLine } from '../command.ts';
 import { openDatabase } from '../database.ts';
+import { openVault } from '../vault.ts';
 
 export const startCommand: Command = {
   path: ['start'],
@@ -19,6 +21,10 @@ reuses the data. Configuration comes from the environment (see README.md).`,
     const handle = await openDatabase(config, {
       log: (line) => logger.debug({ postgres: line }, 'postgres'),
     });
+    const keyring = await openVault(config, io.stderr).catch(async (error: unknown) => {
+      await handle.close();
+      throw error;
+    });
     const apiKeyCache = new ApiKeyCache({ databaseUrl: handle.url, logger });
     await apiKeyCache.start();
     const { app } = createApp({
@@ -26,6 +32,8 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       config: { jwtAudience: config.jwtAudience, maxBodyBytes: config.maxBodyBytes },
       logger,
       apiKeyCache,
+      vault: keyring.provider,
+      credentialCache: new CredentialCache(),
     });
 
     const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });

@@ -1,10 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { isId, PaymuxError } from '@paymux/core';
 import { withTenant } from '@paymux/db';
+import { findMerchantAccount, toMerchantAccountView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses, notFoundResponse } from '../../schemas.ts';
-import { MerchantAccountSchema, toMerchantAccount } from './merchant-account-schema.ts';
+import { MerchantAccountIdParam } from './id-param.ts';
+import { MerchantAccountSchema } from './merchant-account-schema.ts';
 
 /** GET /v1/merchant_accounts/{id}: another tenant's or another mode's id is a 404, never a 403. */
 export function registerGetMerchantAccount(
@@ -19,7 +20,7 @@ export function registerGetMerchantAccount(
     summary: 'Retrieve a merchant account',
     security: [{ bearer: [] }],
     middleware: [requireScope('payments:read')] as const,
-    request: { params: z.object({ id: z.string().openapi({ example: 'mca_01jx…' }) }) },
+    request: { params: MerchantAccountIdParam },
     responses: {
       200: {
         description: 'The merchant account',
@@ -32,18 +33,7 @@ export function registerGetMerchantAccount(
   app.openapi(route, async (c) => {
     const auth = c.get('auth');
     const { id } = c.req.valid('param');
-    const notFound = new PaymuxError('not_found', `No such merchant account: ${id}`);
-    if (!isId('mca', id)) throw notFound;
-    const row = await withTenant(deps.db, auth.tenantId, (trx) =>
-      trx
-        .selectFrom('merchant_accounts')
-        .selectAll()
-        .where('tenant_id', '=', auth.tenantId)
-        .where('mode', '=', auth.mode)
-        .where('id', '=', id)
-        .executeTakeFirst(),
-    );
-    if (!row) throw notFound;
-    return c.json(toMerchantAccount(row), 200);
+    const row = await withTenant(deps.db, auth.tenantId, (trx) => findMerchantAccount(trx, auth, id));
+    return c.json(toMerchantAccountView(row), 200);
   });
 }

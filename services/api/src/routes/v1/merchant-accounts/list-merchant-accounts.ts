@@ -1,10 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { isId } from '@paymux/core';
 import { withTenant } from '@paymux/db';
+import { toMerchantAccountView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses } from '../../schemas.ts';
-import { MerchantAccountSchema, toMerchantAccount } from './merchant-account-schema.ts';
+import { MerchantAccountSchema } from './merchant-account-schema.ts';
 
 const Query = z
   .object({
@@ -56,6 +57,7 @@ export function registerListMerchantAccounts(
         .selectAll()
         .where('tenant_id', '=', auth.tenantId)
         .where('mode', '=', auth.mode)
+        .where('deleted_at', 'is', null)
         .orderBy('id', 'desc')
         .limit(query.limit + 1);
       if (query.starting_after) q = q.where('id', '<', query.starting_after);
@@ -65,7 +67,7 @@ export function registerListMerchantAccounts(
     return c.json(
       {
         object: 'list' as const,
-        data: rows.slice(0, query.limit).map(toMerchantAccount),
+        data: rows.slice(0, query.limit).map(toMerchantAccountView),
         has_more: rows.length > query.limit,
       },
       200,

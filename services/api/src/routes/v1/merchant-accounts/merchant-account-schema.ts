@@ -1,5 +1,4 @@
 import { z } from '@hono/zod-openapi';
-import type { MerchantAccountRow } from '@paymux/db';
 
 export const MerchantAccountSchema = z
   .object({
@@ -10,28 +9,27 @@ export const MerchantAccountSchema = z
     livemode: z.boolean(),
     is_default: z.boolean(),
     status: z.enum(['active', 'disabled']),
-    health: z.string(),
-    identifiers: z.record(z.string(), z.unknown()),
+    health: z.enum(['unverified', 'ok', 'invalid_credentials', 'unreachable', 'certificate_expiring']),
+    health_detail: z.string().nullable(),
+    health_checked_at: z.string().nullable(),
+    identifiers: z
+      .record(z.string(), z.unknown())
+      .openapi({ example: { mchid: '1900000001', appid: 'wx…' } }),
+    fingerprints: z
+      .record(z.string(), z.unknown())
+      .openapi({ example: { merchant_private_key: 'sha256:…' } }),
+    certificate_expires_at: z.string().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })
   .openapi('MerchantAccount');
 
-export type MerchantAccount = z.infer<typeof MerchantAccountSchema>;
-
-/** The public view: identifiers and fingerprints only, never a credential. */
-export function toMerchantAccount(row: MerchantAccountRow): MerchantAccount {
-  return {
-    id: row.id,
-    object: 'merchant_account',
-    provider: row.provider,
-    display_name: row.display_name,
-    livemode: row.mode === 'live',
-    is_default: row.is_default,
-    status: row.status,
-    health: row.health,
-    identifiers: row.identifiers,
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-  };
-}
+/**
+ * Credentials are write-only. Field names are exactly those of the sandbox's credential
+ * bundle: WeChat Pay `mchid, appid, apiv3_key, merchant_private_key, merchant_serial_no |
+ * merchant_certificate, wechatpay_public_key + wechatpay_public_key_id | platform_certificates`;
+ * Alipay `app_id, app_private_key, alipay_public_key`.
+ */
+export const CredentialsSchema = z.record(z.string(), z.unknown()).openapi('MerchantCredentials', {
+  description: 'Write-only provider credentials; responses show identifiers and fingerprints instead.',
+});

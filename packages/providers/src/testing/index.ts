@@ -1,0 +1,1 @@
+export { testAlipayCredentials, testCertificate, testWechatpayCredentials } from './test-credentials.ts';
