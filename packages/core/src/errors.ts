@@ -98,6 +98,8 @@ export interface PaymuxErrorExtra {
   headers?: Record<string, string>;
   /** Overrides the catalog default, e.g. a provider error known to be transient. */
   retryable?: boolean;
+  /** The provider's own error code (`ORDER_NOT_EXIST`, `ACQ.TRADE_NOT_EXIST`, …) when one caused this. */
+  providerCode?: string;
 }
 
 /**
@@ -115,6 +117,7 @@ export class PaymuxError extends Error {
   readonly retryable: boolean;
   readonly fields?: FieldError[];
   readonly headers?: Record<string, string>;
+  readonly providerCode?: string;
 
   constructor(code: ErrorCode, detail: string, extra: PaymuxErrorExtra = {}) {
     super(detail, extra.cause === undefined ? undefined : { cause: extra.cause });
@@ -125,6 +128,7 @@ export class PaymuxError extends Error {
     this.retryable = extra.retryable ?? spec.retryable;
     if (extra.fields !== undefined) this.fields = extra.fields;
     if (extra.headers !== undefined) this.headers = extra.headers;
+    if (extra.providerCode !== undefined) this.providerCode = extra.providerCode;
   }
 }
 

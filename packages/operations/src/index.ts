@@ -22,10 +22,16 @@ export {
 } from './merchant-accounts/merchant-account-view.ts';
 export { CredentialCache, openCredentials } from './merchant-accounts/open-credentials.ts';
 export {
+  type EndpointsByMode,
+  type ProviderContext,
+  providerForAccount,
+} from './merchant-accounts/provider-for-account.ts';
+export {
   type UpdateMerchantAccountInput,
   updateMerchantAccount,
 } from './merchant-accounts/update-merchant-account.ts';
 export { type AnyCredentials, validateCredentials } from './merchant-accounts/validate-credentials.ts';
+export { verifyMerchantAccount } from './merchant-accounts/verify-merchant-account.ts';
 export { fieldErrorsFromZod, parseInput, validationError } from './parse-input.ts';
 export { type CreatedTenant, type CreateTenantInput, createTenant } from './tenants/create-tenant.ts';
 export { countStale, type RewrapProgress, rewrapSecrets } from './vault/rewrap-secrets.ts';

@@ -15,6 +15,7 @@ import { registerDeleteMerchantAccount } from './routes/v1/merchant-accounts/del
 import { registerGetMerchantAccount } from './routes/v1/merchant-accounts/get-merchant-account.ts';
 import { registerListMerchantAccounts } from './routes/v1/merchant-accounts/list-merchant-accounts.ts';
 import { registerUpdateMerchantAccount } from './routes/v1/merchant-accounts/update-merchant-account.ts';
+import { registerVerifyMerchantAccount } from './routes/v1/merchant-accounts/verify-merchant-account.ts';
 import { registerWhoami } from './routes/v1/whoami.ts';
 
 export interface PaymuxApp {
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): PaymuxApp {
   registerCreateMerchantAccount(app, requireScope, deps);
   registerUpdateMerchantAccount(app, requireScope, deps);
   registerDeleteMerchantAccount(app, requireScope, deps);
+  registerVerifyMerchantAccount(app, requireScope, deps);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,5 +1,5 @@
 import type { Database } from '@paymux/db';
-import type { CredentialCache } from '@paymux/operations';
+import type { CredentialCache, EndpointsByMode } from '@paymux/operations';
 import type { KeyProvider } from '@paymux/vault';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -20,6 +20,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Seals and opens merchant credentials (and, later, webhook secrets). */
   readonly vault: KeyProvider;
+  /** Provider base URLs: live accounts reach the real providers, test ones the sandbox. */
+  readonly providerEndpoints: EndpointsByMode;
   /** Decrypted credentials kept briefly; one per process. */
   readonly credentialCache?: CredentialCache;
   /** Verification-key cache; without one every request reads its key from the database. */

@@ -72,6 +72,20 @@ const schema = z.object({
   ALIPAY_GATEWAY_URL: httpUrl.default('https://openapi.alipay.com/gateway.do'),
   ALIPAY_ENDPOINT: httpUrl.default('https://openapi.alipay.com'),
   PAYMUX_WEBHOOK_ALLOW_LOOPBACK: flag.default(false),
+  PAYMUX_SANDBOX_URL: httpUrl.optional(),
+  PAYMUX_SANDBOX_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  PAYMUX_SANDBOX_TIME_FACTOR: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a positive number')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 1_000_000, 'must be between 1 and 1000000')
+    .default(1),
+  PAYMUX_PROVIDER_TIMEOUT_MS: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number of milliseconds')
+    .transform(Number)
+    .refine((n) => n >= 100 && n <= 60_000, 'must be between 100 and 60000')
+    .default(10_000),
 });
 
 export interface Config {
@@ -90,6 +104,12 @@ export interface Config {
   readonly alipayGatewayUrl: string;
   readonly alipayEndpoint: string;
   readonly webhookAllowLoopback: boolean;
+  /** Where test-mode merchant accounts are served: the built-in sandbox (default PUBLIC_URL/sandbox). */
+  readonly sandboxUrl: string;
+  /** Operator token for the sandbox admin API; unset means open, in all-in-one development only. */
+  readonly sandboxAdminToken: string | undefined;
+  readonly sandboxTimeFactor: number;
+  readonly providerTimeoutMs: number;
 }
 
 /** Environment variables Paymux reads; everything else in the environment is ignored. */
@@ -114,10 +134,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(variable, `${issue?.message ?? 'invalid'}${shown}`);
   }
   const c = result.data;
+  const publicUrl = (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
   return {
     databaseUrl: c.DATABASE_URL,
     port: c.PORT,
-    publicUrl: (c.PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     masterKey: c.PAYMUX_MASTER_KEY,
     previousMasterKeys: c.PAYMUX_MASTER_KEY_PREVIOUS ?? [],
     dataDir: c.PAYMUX_DATA_DIR,
@@ -128,6 +149,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     alipayGatewayUrl: c.ALIPAY_GATEWAY_URL,
     alipayEndpoint: c.ALIPAY_ENDPOINT,
     webhookAllowLoopback: c.PAYMUX_WEBHOOK_ALLOW_LOOPBACK,
+    sandboxUrl: (c.PAYMUX_SANDBOX_URL ?? `${publicUrl}/sandbox`).replace(/\/+$/, ''),
+    sandboxAdminToken: c.PAYMUX_SANDBOX_ADMIN_TOKEN,
+    sandboxTimeFactor: c.PAYMUX_SANDBOX_TIME_FACTOR,
+    providerTimeoutMs: c.PAYMUX_PROVIDER_TIMEOUT_MS,
   };
 }
 

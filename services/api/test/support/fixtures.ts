@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Scope } from '@paymux/core';
 import type { TestDatabase } from '@paymux/db/testing';
 import { createApiKey, createMerchantAccount, createTenant, OPERATOR } from '@paymux/operations';
+import { sandboxEndpoints } from '@paymux/providers';
 import { testAlipayCredentials, testWechatpayCredentials } from '@paymux/providers/testing';
 import { LocalKeyProvider } from '@paymux/vault';
 import { importJWK, type JWK, SignJWT } from 'jose';
@@ -72,6 +73,9 @@ export async function mintToken(key: TestKey, options: TokenOptions = {}): Promi
     .sign(privateKey);
 }
 
+/** Port 9 (discard) on loopback: connections are refused at once. */
+export const UNREACHABLE_ENDPOINTS = sandboxEndpoints('http://127.0.0.1:9/sandbox');
+
 /** One master key per test process, as a deployment has one. */
 export const TEST_VAULT = new LocalKeyProvider([randomBytes(32)]);
 
@@ -102,6 +106,8 @@ export function testApp(tdb: TestDatabase, overrides: Partial<AppDeps> = {}) {
     config: { jwtAudience: AUDIENCE, maxBodyBytes: 64 * 1024 },
     logger: pino({ level: 'silent' }),
     vault: TEST_VAULT,
+    // No provider is reachable here; tests that call providers pass the sandbox's endpoints.
+    providerEndpoints: { live: UNREACHABLE_ENDPOINTS, test: UNREACHABLE_ENDPOINTS },
     ...overrides,
   });
 }

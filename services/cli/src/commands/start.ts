@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { ApiKeyCache, createApp, createLogger } from '@paymux/api';
 import { CredentialCache } from '@paymux/operations';
+import { sandboxEndpoints } from '@paymux/providers';
 import { CliError, type Command, writeLine } from '../command.ts';
 import { openDatabase } from '../database.ts';
 import { openVault } from '../vault.ts';
@@ -34,6 +35,14 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       apiKeyCache,
       vault: keyring.provider,
       credentialCache: new CredentialCache(),
+      providerEndpoints: {
+        live: {
+          wechatpayBaseUrl: config.wechatpayBaseUrl,
+          alipayGatewayUrl: config.alipayGatewayUrl,
+          alipayEndpoint: config.alipayEndpoint,
+        },
+        test: sandboxEndpoints(config.sandboxUrl),
+      },
     });
 
     const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
