@@ -56,6 +56,8 @@ export class AlipayProvider implements PaymentProvider {
       gateway: options.gatewayUrl,
       endpoint: options.endpoint.replace(/\/+$/, ''),
       timeout: this.#timeoutMs,
+      // Keep Alipay's own snake_case field names in v2 results (the default renames them).
+      camelcase: false,
     });
   }
 

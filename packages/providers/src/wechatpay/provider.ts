@@ -309,11 +309,20 @@ export class WechatpayProvider implements PaymentProvider {
     }
     const download = (await this.#sdk.downloadBill(url)) as unknown as WechatpayHttpResult;
     if (download.status >= 300) throw errorFrom(download.status, download.data, 'the bill download');
-    const actual = createHash('sha1').update(download.bytes).digest('hex');
+    // hash_value is the SHA1 of the original bill, i.e. after decompressing a GZIP file.
+    const isGzip = download.bytes[0] === 0x1f && download.bytes[1] === 0x8b;
+    let text: Buffer;
+    try {
+      text = isGzip ? gunzipSync(download.bytes) : download.bytes;
+    } catch (error) {
+      throw new PaymuxError('provider_error', 'The WeChat Pay bill is not a valid GZIP file.', {
+        cause: error,
+      });
+    }
+    const actual = createHash('sha1').update(text).digest('hex');
     if (actual.toLowerCase() !== expected.toLowerCase()) {
       throw new PaymuxError('provider_error', 'The WeChat Pay bill failed its SHA1 check.');
     }
-    const text = gunzipSync(download.bytes);
     return (async function* () {
       yield new Uint8Array(text);
     })();

@@ -3,12 +3,14 @@ import { apiKeyCreateCommand } from './api-key-create.ts';
 import { apiKeyRevokeCommand } from './api-key-revoke.ts';
 import { masterKeyRotateCommand } from './master-key-rotate.ts';
 import { migrateCommand } from './migrate.ts';
+import { sandboxCommand } from './sandbox.ts';
 import { startCommand } from './start.ts';
 import { tenantCreateCommand } from './tenant-create.ts';
 import { tokenCommand } from './token.ts';
 
 export const COMMANDS: readonly Command[] = [
   startCommand,
+  sandboxCommand,
   migrateCommand,
   tenantCreateCommand,
   apiKeyCreateCommand,

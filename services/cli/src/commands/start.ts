@@ -4,6 +4,7 @@ import { CredentialCache } from '@paymux/operations';
 import { sandboxEndpoints } from '@paymux/providers';
 import { CliError, type Command, writeLine } from '../command.ts';
 import { openDatabase } from '../database.ts';
+import { openSandbox } from '../sandbox.ts';
 import { openVault } from '../vault.ts';
 
 export const startCommand: Command = {
@@ -45,6 +46,11 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       },
     });
 
+    // All-in-one development server: the sandbox admin API is open unless a token is set.
+    const running = await openSandbox(config, handle.url, logger, { adminToken: config.sandboxAdminToken });
+    app.route('/sandbox', running.sandbox.app);
+    running.sandbox.start();
+
     const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -52,6 +58,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
         server.once('error', reject);
       });
     } catch (error) {
+      await running.stop();
       await apiKeyCache.close();
       await handle.close();
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -64,6 +71,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
     writeLine(io.stdout, 'Paymux is running.');
     writeLine(io.stdout, `  API:        ${base}/v1`);
     writeLine(io.stdout, `  OpenAPI:    ${base}/openapi.json`);
+    writeLine(io.stdout, `  Sandbox:    ${base}/sandbox (WeChat Pay v3 + Alipay simulator)`);
     writeLine(io.stdout, `  Health:     ${base}/readyz   Metrics: ${base}/metrics`);
     writeLine(
       io.stdout,
@@ -89,6 +97,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
         // Stop accepting connections, let in-flight requests finish, then release the
         // database; embedded PostgreSQL is stopped last.
         server.close(async () => {
+          await running.stop();
           await apiKeyCache.close();
           await handle.close();
           writeLine(io.stdout, 'Stopped.');

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { withTenant } from '@paymux/db';
 import { findMerchantAccount, toMerchantAccountView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
