@@ -60,6 +60,9 @@ describe('paymux start with embedded PostgreSQL', () => {
       { env: cliEnv, stdin: 'correct horse battery' },
     );
     expect(created.code, created.stderr).toBe(0);
+    // Every tenant starts with test-mode accounts on the built-in sandbox.
+    const tenant = JSON.parse(created.stdout) as { test_merchant_accounts: Array<{ provider: string }> };
+    expect(tenant.test_merchant_accounts.map((a) => a.provider).sort()).toEqual(['alipay', 'wechatpay']);
 
     expect(await interrupt(first.child)).toBe(0);
     expect(first.output()).toContain('Stopped.');

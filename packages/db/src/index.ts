@@ -5,6 +5,7 @@ export { migrations } from './migrations/index.ts';
 export type * from './schema.ts';
 export {
   type SystemTransaction,
+  switchToTenant,
   type TenantTransaction,
   withSystem,
   withTenant,

@@ -51,3 +51,16 @@ export async function withSystem<T>(
     return await fn(trx as SystemTransaction);
   });
 }
+
+/**
+ * Narrows a running system transaction to one tenant for the rest of the transaction
+ * (role `paymux_app`, tenant set), e.g. sign-up creating a tenant and then its
+ * tenant-owned rows atomically. There is no way back to the system role afterwards.
+ */
+export async function switchToTenant(trx: SystemTransaction, tenantId: string): Promise<TenantTransaction> {
+  if (!TENANT_ID.test(tenantId)) throw new Error('switchToTenant: malformed tenant id');
+  await sql`select set_config('role', 'paymux_app', true), set_config('app.tenant_id', ${tenantId}, true)`.execute(
+    trx,
+  );
+  return trx as TenantTransaction;
+}

@@ -33,5 +33,16 @@ export {
 export { type AnyCredentials, validateCredentials } from './merchant-accounts/validate-credentials.ts';
 export { verifyMerchantAccount } from './merchant-accounts/verify-merchant-account.ts';
 export { fieldErrorsFromZod, parseInput, validationError } from './parse-input.ts';
-export { type CreatedTenant, type CreateTenantInput, createTenant } from './tenants/create-tenant.ts';
+export {
+  type CreatedTenant,
+  type CreateTenantInput,
+  createTenant,
+  type TestModeProvisioning,
+} from './tenants/create-tenant.ts';
+export {
+  alipayCredentialsFromBundle,
+  httpSandboxProvisioner,
+  type SandboxProvisioner,
+  wechatpayCredentialsFromBundle,
+} from './tenants/sandbox-provisioner.ts';
 export { countStale, type RewrapProgress, rewrapSecrets } from './vault/rewrap-secrets.ts';

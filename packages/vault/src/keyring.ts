@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type KeyProvider, VaultError } from './key-provider.ts';
 import { LocalKeyProvider } from './local-key-provider.ts';
@@ -20,6 +20,29 @@ async function readKeyring(file: string): Promise<Buffer[]> {
   return parsed.keys.map((k, i) => decodeKey(String(k), `${file} key ${i}`));
 }
 
+/** Keyring writes replace the file (rename), so the inode changes even within one mtime tick. */
+async function fileVersion(file: string): Promise<string> {
+  const s = await stat(file);
+  return `${s.ino}:${s.size}:${s.mtimeMs}`;
+}
+
+/** Creates the keyring only if no other process did first (two first starts must not race). */
+async function createKeyringExclusively(file: string, keys: readonly Buffer[]): Promise<boolean> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, `${JSON.stringify({ keys: keys.map((k) => k.toString('base64')) }, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  try {
+    await link(tmp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(tmp).catch(() => {});
+  }
+}
+
 async function writeKeyring(file: string, keys: readonly Buffer[]): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify({ keys: keys.map((k) => k.toString('base64')) }, null, 2)}\n`, {
@@ -36,18 +59,18 @@ async function writeKeyring(file: string, keys: readonly Buffer[]): Promise<void
 export class KeyringFileProvider implements KeyProvider {
   readonly #file: string;
   #inner: LocalKeyProvider;
-  #mtimeMs: number;
+  #version: string;
   #checkedAt = 0;
 
-  private constructor(file: string, inner: LocalKeyProvider, mtimeMs: number) {
+  private constructor(file: string, inner: LocalKeyProvider, version: string) {
     this.#file = file;
     this.#inner = inner;
-    this.#mtimeMs = mtimeMs;
+    this.#version = version;
   }
 
   static async open(file: string): Promise<KeyringFileProvider> {
-    const keys = await readKeyring(file);
-    return new KeyringFileProvider(file, new LocalKeyProvider(keys), (await stat(file)).mtimeMs);
+    const version = await fileVersion(file);
+    return new KeyringFileProvider(file, new LocalKeyProvider(await readKeyring(file)), version);
   }
 
   get activeKeyId(): string {
@@ -72,10 +95,11 @@ export class KeyringFileProvider implements KeyProvider {
     const now = Date.now();
     if (!force && now - this.#checkedAt < 1_000) return;
     this.#checkedAt = now;
-    const mtimeMs = (await stat(this.#file)).mtimeMs;
-    if (mtimeMs === this.#mtimeMs) return;
+    const version = await fileVersion(this.#file);
+    // An unknown key id re-reads regardless: it may have been written within one mtime tick.
+    if (!force && version === this.#version) return;
     this.#inner = new LocalKeyProvider(await readKeyring(this.#file));
-    this.#mtimeMs = mtimeMs;
+    this.#version = version;
   }
 }
 
@@ -109,8 +133,7 @@ export async function openKeyring(options: {
     await stat(file);
   } catch {
     await mkdir(options.dataDir, { recursive: true });
-    await writeKeyring(file, [randomBytes(32)]);
-    generatedFile = file;
+    if (await createKeyringExclusively(file, [randomBytes(32)])) generatedFile = file;
   }
   return {
     provider: await KeyringFileProvider.open(file),
@@ -122,6 +145,16 @@ export async function openKeyring(options: {
 /** Adds a fresh active key to the development keyring, keeping the old ones for unwrapping. */
 export async function addDevelopmentMasterKey(dataDir: string): Promise<void> {
   const file = join(dataDir, DEV_KEYRING_FILE);
-  const keys = await readKeyring(file);
+  let keys: Buffer[];
+  try {
+    keys = await readKeyring(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new VaultError(
+        `there is no development keyring in ${dataDir} to rotate (nothing has been encrypted yet)`,
+      );
+    }
+    throw error;
+  }
   await writeKeyring(file, [randomBytes(32), ...keys]);
 }

@@ -1,3 +1,4 @@
+import { httpSandboxProvisioner, type SandboxProvisioner } from '@paymux/operations';
 import { connectSandboxDb, createSandbox, type Sandbox } from '@paymux/sandbox';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -31,5 +32,35 @@ export async function openSandbox(
       await sandbox.stop();
       await db.destroy();
     },
+  };
+}
+
+/**
+ * Test-mode provisioning for sign-up: the local sandbox in process (same database, its
+ * admin API called without a network hop), or a remote one over HTTP when
+ * PAYMUX_SANDBOX_URL points elsewhere. Returns a closer for the local sandbox.
+ */
+export async function sandboxProvisionerFor(
+  config: Config,
+  databaseUrl: string,
+  logger: Logger,
+): Promise<{ provisioner: SandboxProvisioner; close(): Promise<void> }> {
+  const localUrl = `${config.publicUrl}/sandbox`;
+  if (config.sandboxUrl !== localUrl) {
+    return {
+      provisioner: httpSandboxProvisioner({
+        sandboxUrl: config.sandboxUrl,
+        adminToken: config.sandboxAdminToken,
+      }),
+      close: async () => {},
+    };
+  }
+  const running = await openSandbox(config, databaseUrl, logger, { adminToken: undefined });
+  return {
+    provisioner: httpSandboxProvisioner({
+      sandboxUrl: localUrl,
+      fetch: async (url, init) => await running.sandbox.app.request(url.slice(localUrl.length), init),
+    }),
+    close: () => running.stop(),
   };
 }

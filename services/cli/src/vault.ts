@@ -3,7 +3,12 @@ import { writeLine } from './command.ts';
 import type { Config } from './config.ts';
 
 /** The process's master keys (PAYMUX_MASTER_KEY, or the development keyring), with the dev-mode warning. */
-export async function openVault(config: Config, stderr: NodeJS.WritableStream): Promise<OpenedKeyring> {
+/** `announce: 'generated'` stays quiet about an existing development keyring (one-shot commands). */
+export async function openVault(
+  config: Config,
+  stderr: NodeJS.WritableStream,
+  options: { announce?: 'always' | 'generated' } = {},
+): Promise<OpenedKeyring> {
   if (!config.masterKey && config.previousMasterKeys.length > 0) {
     throw new Error('PAYMUX_MASTER_KEY_PREVIOUS is set without PAYMUX_MASTER_KEY');
   }
@@ -12,7 +17,8 @@ export async function openVault(config: Config, stderr: NodeJS.WritableStream): 
     previousMasterKeys: config.previousMasterKeys,
     dataDir: config.dataDir,
   });
-  if (keyring.source === 'development-keyring') {
+  const announce = options.announce ?? 'always';
+  if (keyring.source === 'development-keyring' && (announce === 'always' || keyring.generatedFile)) {
     writeLine(
       stderr,
       keyring.generatedFile

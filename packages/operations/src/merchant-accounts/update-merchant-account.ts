@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit.ts';
 import type { OperationContext } from '../context.ts';
 import { parseInput } from '../parse-input.ts';
+import { lockDefaultSlot } from './create-merchant-account.ts';
 import { credentialsContext } from './credentials-context.ts';
 import { findMerchantAccount } from './find-merchant-account.ts';
 import { type MerchantAccountView, toMerchantAccountView } from './merchant-account-view.ts';
@@ -55,10 +56,17 @@ export async function updateMerchantAccount({
     : undefined;
 
   return await withTenant(ctx.db, parsed.tenantId, async (trx) => {
+    const current = await findMerchantAccount(trx, scope, parsed.id);
+    await lockDefaultSlot(trx, parsed.tenantId, current.mode, current.provider);
     const row = await findMerchantAccount(trx, scope, parsed.id, { forUpdate: true });
-    if (parsed.status === 'disabled' && row.is_default && parsed.is_default) {
-      throw new PaymuxError('conflict', 'A disabled account cannot be the default.');
+    const nextStatus = parsed.status ?? row.status;
+    if (parsed.is_default && nextStatus === 'disabled') {
+      throw new PaymuxError('conflict', 'A disabled account cannot be the default.', {
+        fields: [{ path: 'is_default', message: 'the account is disabled' }],
+      });
     }
+    // A disabled account is never the default: disabling the default clears the flag.
+    const clearDefault = nextStatus === 'disabled' && row.is_default;
     if (parsed.is_default && !row.is_default) {
       await trx
         .updateTable('merchant_accounts')
@@ -74,6 +82,7 @@ export async function updateMerchantAccount({
       .set({
         ...(parsed.display_name !== undefined ? { display_name: parsed.display_name } : {}),
         ...(parsed.is_default ? { is_default: true } : {}),
+        ...(clearDefault ? { is_default: false } : {}),
         ...(parsed.status !== undefined ? { status: parsed.status } : {}),
         ...(validated && envelope
           ? {

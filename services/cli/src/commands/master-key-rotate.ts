@@ -1,5 +1,5 @@
 import { countStale, rewrapSecrets } from '@paymux/operations';
-import { addDevelopmentMasterKey } from '@paymux/vault';
+import { addDevelopmentMasterKey, VaultError } from '@paymux/vault';
 import { CliError, type Command, writeLine } from '../command.ts';
 import { withDatabase } from '../database.ts';
 import { openVault } from '../vault.ts';
@@ -30,7 +30,12 @@ re-wraps. --resume skips generating a key.`,
       );
     }
     if (!config.masterKey && !values.resume) {
-      await addDevelopmentMasterKey(config.dataDir);
+      try {
+        await addDevelopmentMasterKey(config.dataDir);
+      } catch (error) {
+        if (error instanceof VaultError) throw new CliError(error.message);
+        throw error;
+      }
       writeLine(io.stdout, `Generated a new development master key in ${config.dataDir}.`);
     }
     const { provider } = await openVault(config, io.stderr);

@@ -1,7 +1,10 @@
+import { createLogger } from '@paymux/api';
 import { isPaymuxError } from '@paymux/core';
 import { createTenant, OPERATOR } from '@paymux/operations';
 import { CliError, type Command, readStdin, writeLine } from '../command.ts';
 import { withDatabase } from '../database.ts';
+import { sandboxProvisionerFor } from '../sandbox.ts';
+import { openVault } from '../vault.ts';
 
 export const tenantCreateCommand: Command = {
   path: ['tenant', 'create'],
@@ -35,9 +38,25 @@ Example:
     const name = values.name;
     const email = values.email;
     try {
-      const created = await withDatabase(config(), (handle) =>
-        createTenant({ ctx: { db: handle.db, actor: OPERATOR }, input: { name, email, password } }),
-      );
+      const cfg = config();
+      const created = await withDatabase(cfg, async (handle) => {
+        const logger = createLogger({ level: 'warn' });
+        const { provider: vault } = await openVault(cfg, io.stderr, { announce: 'generated' });
+        const sandbox = await sandboxProvisionerFor(cfg, handle.url, logger);
+        try {
+          return await createTenant({
+            ctx: { db: handle.db, actor: OPERATOR, testMode: { sandbox: sandbox.provisioner, vault } },
+            input: { name, email, password },
+          });
+        } finally {
+          await sandbox.close();
+        }
+      });
+      const testAccounts = created.testAccounts.map((a) => ({
+        id: a.id,
+        provider: a.provider,
+        livemode: false,
+      }));
       if (values.json) {
         writeLine(
           io.stdout,
@@ -47,11 +66,14 @@ Example:
             name: created.tenant.name,
             created_at: created.tenant.created_at.toISOString(),
             owner: { id: created.owner.id, email: created.owner.email, role: 'owner' },
+            test_merchant_accounts: testAccounts,
           }),
         );
       } else {
         writeLine(io.stdout, `Created tenant ${created.tenant.id} (${created.tenant.name})`);
         writeLine(io.stdout, `Owner: ${created.owner.email}`);
+        for (const a of testAccounts)
+          writeLine(io.stdout, `Test-mode ${a.provider} account on the sandbox: ${a.id}`);
         writeLine(io.stdout);
         writeLine(io.stdout, 'Next: create a test-mode API key:');
         writeLine(

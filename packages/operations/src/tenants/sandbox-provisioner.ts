@@ -1,0 +1,70 @@
+import { PaymuxError } from '@paymux/core';
+
+/** Creates merchants at the built-in sandbox, through its admin API, for test mode. */
+export interface SandboxProvisioner {
+  /** The sandbox's credential bundle for a new WeChat Pay merchant. */
+  createWechatpayMerchant(name: string): Promise<Record<string, unknown>>;
+  /** The sandbox's credential bundle for a new Alipay app. */
+  createAlipayApp(name: string): Promise<Record<string, unknown>>;
+}
+
+/**
+ * The sandbox admin API over HTTP (`fetch` may be swapped for an in-process one, e.g.
+ * `(url, init) => sandboxApp.request(url, init)` in the CLI).
+ */
+export function httpSandboxProvisioner(options: {
+  sandboxUrl: string;
+  adminToken?: string | undefined;
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  timeoutMs?: number;
+}): SandboxProvisioner {
+  const doFetch = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const post = async (path: string, name: string) => {
+    let res: Response;
+    try {
+      res = await doFetch(`${options.sandboxUrl.replace(/\/+$/, '')}/_admin${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {}),
+        },
+        body: JSON.stringify({ name }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      throw new PaymuxError('service_unavailable', 'The test-mode sandbox could not be reached.', {
+        cause: error,
+      });
+    }
+    if (!res.ok)
+      throw new PaymuxError('service_unavailable', `The test-mode sandbox answered HTTP ${res.status}.`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  return {
+    createWechatpayMerchant: (name) => post('/wechatpay/merchants', name),
+    createAlipayApp: (name) => post('/alipay/apps', name),
+  };
+}
+
+/** The fields of a sandbox bundle that a merchant account takes (the design's credential names). */
+export function wechatpayCredentialsFromBundle(bundle: Record<string, unknown>): Record<string, unknown> {
+  const pick = [
+    'mchid',
+    'appid',
+    'apiv3_key',
+    'merchant_private_key',
+    'merchant_certificate',
+    'merchant_serial_no',
+    'wechatpay_public_key',
+    'wechatpay_public_key_id',
+  ];
+  return Object.fromEntries(pick.map((k) => [k, bundle[k]]));
+}
+
+export function alipayCredentialsFromBundle(bundle: Record<string, unknown>): Record<string, unknown> {
+  return {
+    app_id: bundle.app_id,
+    app_private_key: bundle.app_private_key,
+    alipay_public_key: bundle.alipay_public_key,
+  };
+}
