@@ -92,6 +92,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   merchant_accounts: MerchantAccountsTable;
   audit_log: AuditLogTable;
+  payments: PaymentsTable;
+  refunds: RefundsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -101,3 +104,76 @@ export type NewApiKey = Insertable<ApiKeysTable>;
 export type MerchantAccountRow = Selectable<MerchantAccountsTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type ApiKeyUpdate = Updateable<ApiKeysTable>;
+
+type NullableDate = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+
+export type PaymentStatusColumn = 'requires_payment' | 'succeeded' | 'closed' | 'failed';
+
+export interface PaymentsTable {
+  tenant_id: string;
+  id: string;
+  mode: 'test' | 'live';
+  merchant_account_id: string;
+  provider: 'wechatpay' | 'alipay';
+  channel: string;
+  amount: bigint;
+  currency: 'CNY';
+  description: string;
+  merchant_order_id: string;
+  status: PaymentStatusColumn;
+  late: Generated<boolean>;
+  next_action: Json<Record<string, unknown>> | null;
+  provider_reference: Json<Record<string, unknown>>;
+  provider_transaction_id: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  payer_openid: string | null;
+  client_ip: string | null;
+  return_url: string | null;
+  metadata: Json<Record<string, unknown>>;
+  amount_refunded: Generated<bigint>;
+  expires_at: Timestamp;
+  paid_at: NullableDate;
+  closed_at: NullableDate;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface RefundsTable {
+  tenant_id: string;
+  id: string;
+  mode: 'test' | 'live';
+  payment_id: string;
+  merchant_account_id: string;
+  amount: bigint;
+  currency: 'CNY';
+  reason: string | null;
+  merchant_refund_id: string | null;
+  status: 'pending' | 'succeeded' | 'failed';
+  provider_refund_id: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  succeeded_at: NullableDate;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  mode: 'test' | 'live';
+  key: string;
+  request_method: string;
+  request_path: string;
+  request_hash: string;
+  status: 'in_progress' | 'completed';
+  locked_until: NullableDate;
+  response_status: number | null;
+  response_headers: Json<Record<string, string>> | null;
+  response_body: string | null;
+  created_at: Timestamp;
+  completed_at: NullableDate;
+}
+
+export type PaymentRow = Selectable<PaymentsTable>;
+export type RefundRow = Selectable<RefundsTable>;
+export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;

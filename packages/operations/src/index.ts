@@ -33,6 +33,25 @@ export {
 export { type AnyCredentials, validateCredentials } from './merchant-accounts/validate-credentials.ts';
 export { verifyMerchantAccount } from './merchant-accounts/verify-merchant-account.ts';
 export { fieldErrorsFromZod, parseInput, validationError } from './parse-input.ts';
+export { closePayment } from './payments/close-payment.ts';
+export {
+  type CreatePaymentInput,
+  createPayment,
+  createPaymentBody,
+  DEFAULT_EXPIRES_IN_S,
+  MAX_AMOUNT,
+  type PaymentContext,
+} from './payments/create-payment.ts';
+export { findPayment } from './payments/find-payment.ts';
+export { type PaymentView, toPaymentView } from './payments/payment-view.ts';
+export { resolveMerchantAccount } from './payments/resolve-merchant-account.ts';
+export { simulatePayer } from './payments/simulate-payer.ts';
+export { applyPaymentQuery, syncPayment } from './payments/sync-payment.ts';
+export { transitionPayment } from './payments/transition-payment.ts';
+export { type CreateRefundInput, createRefund, createRefundBody } from './refunds/create-refund.ts';
+export { findRefund } from './refunds/find-refund.ts';
+export { type RefundView, toRefundView } from './refunds/refund-view.ts';
+export { settleRefund } from './refunds/settle-refund.ts';
 export {
   type CreatedTenant,
   type CreateTenantInput,
@@ -42,6 +61,7 @@ export {
 export {
   alipayCredentialsFromBundle,
   httpSandboxProvisioner,
+  type SandboxAdminClient,
   type SandboxProvisioner,
   wechatpayCredentialsFromBundle,
 } from './tenants/sandbox-provisioner.ts';

@@ -9,6 +9,7 @@ import { normalizeError, problemResponse } from './errors/problem-response.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { createHttpMetrics, type HttpMetrics, httpMetrics } from './middleware/metrics.ts';
 import { requestId } from './middleware/request-id.ts';
+import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerCreateMerchantAccount } from './routes/v1/merchant-accounts/create-merchant-account.ts';
 import { registerDeleteMerchantAccount } from './routes/v1/merchant-accounts/delete-merchant-account.ts';
@@ -16,6 +17,14 @@ import { registerGetMerchantAccount } from './routes/v1/merchant-accounts/get-me
 import { registerListMerchantAccounts } from './routes/v1/merchant-accounts/list-merchant-accounts.ts';
 import { registerUpdateMerchantAccount } from './routes/v1/merchant-accounts/update-merchant-account.ts';
 import { registerVerifyMerchantAccount } from './routes/v1/merchant-accounts/verify-merchant-account.ts';
+import { registerClosePayment } from './routes/v1/payments/close-payment.ts';
+import { registerCreatePayment } from './routes/v1/payments/create-payment.ts';
+import { registerGetPayment } from './routes/v1/payments/get-payment.ts';
+import { registerListPayments } from './routes/v1/payments/list-payments.ts';
+import { registerCreateRefund } from './routes/v1/refunds/create-refund.ts';
+import { registerGetRefund } from './routes/v1/refunds/get-refund.ts';
+import { registerListRefunds } from './routes/v1/refunds/list-refunds.ts';
+import { registerSettleTestPayment } from './routes/v1/test-helpers/settle-test-payment.ts';
 import { registerWhoami } from './routes/v1/whoami.ts';
 
 export interface PaymuxApp {
@@ -89,7 +98,16 @@ export function createApp(deps: AppDeps): PaymuxApp {
   registerUpdateMerchantAccount(app, requireScope, deps);
   registerDeleteMerchantAccount(app, requireScope, deps);
   registerVerifyMerchantAccount(app, requireScope, deps);
+  registerCreatePayment(app, requireScope, deps);
+  registerListPayments(app, requireScope, deps);
+  registerGetPayment(app, requireScope, deps);
+  registerClosePayment(app, requireScope, deps);
+  registerCreateRefund(app, requireScope, deps);
+  registerListRefunds(app, requireScope, deps);
+  registerGetRefund(app, requireScope, deps);
+  registerSettleTestPayment(app, requireScope, deps);
 
+  registerDocs(app);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: {

@@ -1,5 +1,5 @@
 import type { Database } from '@paymux/db';
-import type { CredentialCache, EndpointsByMode } from '@paymux/operations';
+import type { CredentialCache, EndpointsByMode, SandboxAdminClient } from '@paymux/operations';
 import type { KeyProvider } from '@paymux/vault';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -11,6 +11,8 @@ export interface ApiConfig {
   readonly jwtAudience: string;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes: number;
+  /** PUBLIC_URL: providers call back at `<publicUrl>/notify/{provider}/{merchant_account_id}`. */
+  readonly publicUrl: string;
 }
 
 /** Everything `createApp` needs, passed in so a test can swap any of it. */
@@ -22,6 +24,8 @@ export interface AppDeps {
   readonly vault: KeyProvider;
   /** Provider base URLs: live accounts reach the real providers, test ones the sandbox. */
   readonly providerEndpoints: EndpointsByMode;
+  /** The sandbox's admin API, for test-mode helpers (`/v1/test_helpers`); absent means they answer 503. */
+  readonly sandbox?: SandboxAdminClient;
   /** Decrypted credentials kept briefly; one per process. */
   readonly credentialCache?: CredentialCache;
   /** Verification-key cache; without one every request reads its key from the database. */

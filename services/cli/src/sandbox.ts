@@ -1,4 +1,4 @@
-import { httpSandboxProvisioner, type SandboxProvisioner } from '@paymux/operations';
+import { httpSandboxProvisioner, type SandboxAdminClient, type SandboxProvisioner } from '@paymux/operations';
 import { connectSandboxDb, createSandbox, type Sandbox } from '@paymux/sandbox';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -63,4 +63,19 @@ export async function sandboxProvisionerFor(
     }),
     close: () => running.stop(),
   };
+}
+
+/**
+ * The sandbox admin API for the API's test helpers: the local sandbox in process, or the
+ * one PAYMUX_SANDBOX_URL names over HTTP (with PAYMUX_SANDBOX_ADMIN_TOKEN).
+ */
+export function sandboxAdminFor(config: Config, running: RunningSandbox): SandboxAdminClient {
+  if (config.sandboxUrl !== running.publicUrl) {
+    return httpSandboxProvisioner({ sandboxUrl: config.sandboxUrl, adminToken: config.sandboxAdminToken });
+  }
+  return httpSandboxProvisioner({
+    sandboxUrl: running.publicUrl,
+    adminToken: config.sandboxAdminToken,
+    fetch: async (url, init) => await running.sandbox.app.request(url.slice(running.publicUrl.length), init),
+  });
 }

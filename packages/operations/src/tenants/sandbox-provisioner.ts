@@ -8,6 +8,17 @@ export interface SandboxProvisioner {
   createAlipayApp(name: string): Promise<Record<string, unknown>>;
 }
 
+/** The sandbox admin API as test mode uses it: provisioning, and playing the payer. */
+export interface SandboxAdminClient extends SandboxProvisioner {
+  /** The payer pays or fails an order (the sandbox then notifies as the provider would). */
+  settleOrder(
+    provider: 'wechatpay' | 'alipay',
+    merchant: string,
+    outTradeNo: string,
+    outcome: 'pay' | 'fail',
+  ): Promise<void>;
+}
+
 /**
  * The sandbox admin API over HTTP (`fetch` may be swapped for an in-process one, e.g.
  * `(url, init) => sandboxApp.request(url, init)` in the CLI).
@@ -17,9 +28,9 @@ export function httpSandboxProvisioner(options: {
   adminToken?: string | undefined;
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   timeoutMs?: number;
-}): SandboxProvisioner {
+}): SandboxAdminClient {
   const doFetch = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
-  const post = async (path: string, name: string) => {
+  const post = async (path: string, body: Record<string, unknown>) => {
     let res: Response;
     try {
       res = await doFetch(`${options.sandboxUrl.replace(/\/+$/, '')}/_admin${path}`, {
@@ -28,7 +39,7 @@ export function httpSandboxProvisioner(options: {
           'content-type': 'application/json',
           ...(options.adminToken ? { authorization: `Bearer ${options.adminToken}` } : {}),
         },
-        body: JSON.stringify({ name }),
+        body: JSON.stringify(body),
         signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
       });
     } catch (error) {
@@ -36,13 +47,23 @@ export function httpSandboxProvisioner(options: {
         cause: error,
       });
     }
+    if (res.status === 409) {
+      throw new PaymuxError(
+        'illegal_transition',
+        'The sandbox order is no longer payable (closed, expired or settled).',
+      );
+    }
     if (!res.ok)
       throw new PaymuxError('service_unavailable', `The test-mode sandbox answered HTTP ${res.status}.`);
     return (await res.json()) as Record<string, unknown>;
   };
   return {
-    createWechatpayMerchant: (name) => post('/wechatpay/merchants', name),
-    createAlipayApp: (name) => post('/alipay/apps', name),
+    createWechatpayMerchant: (name) => post('/wechatpay/merchants', { name }),
+    createAlipayApp: (name) => post('/alipay/apps', { name }),
+    settleOrder: async (provider, merchant, outTradeNo, outcome) => {
+      const base = provider === 'wechatpay' ? `/wechatpay/merchants/${merchant}` : `/alipay/apps/${merchant}`;
+      await post(`${base}/orders/${encodeURIComponent(outTradeNo)}/${outcome}`, {});
+    },
   };
 }
 

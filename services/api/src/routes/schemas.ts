@@ -29,3 +29,11 @@ export const authErrorResponses = {
 } as const;
 
 export const notFoundResponse = { 404: problem('No such object for this tenant and mode.') } as const;
+
+/** Error responses of routes that take an `Idempotency-Key` (see `idempotent()`). */
+export const idempotencyErrorResponses = {
+  409: problem(
+    '`idempotency_key_in_use`: a request with this Idempotency-Key is still running; retry after `Retry-After` seconds.',
+  ),
+  422: problem('`idempotency_key_reused`: this Idempotency-Key was used with a different path or body.'),
+} as const;

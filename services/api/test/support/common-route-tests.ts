@@ -11,7 +11,13 @@ export interface RouteUnderTest {
   /** The route's path for tenant A's test-mode key (for id routes, A's own object). */
   readonly path: (ctx: SuiteContext) => Promise<string> | string;
   readonly scope: Scope;
-  readonly body?: (ctx: SuiteContext) => unknown;
+  readonly body?: (ctx: SuiteContext) => unknown | Promise<unknown>;
+  /** The app under test (default: testApp on the suite's database). */
+  readonly app?: () => { tdb: TestDatabase; app: ReturnType<typeof testApp>['app'] };
+  /** Runs once the suite's tenants exist (e.g. to give them merchant accounts). */
+  readonly setup?: (ctx: SuiteContext) => Promise<void>;
+  /** Test-mode-only routes: a live key on a live object is refused (404) too. */
+  readonly testModeOnly?: boolean;
   /**
    * For routes addressing one object: create an object owned by `tenantId` in `mode`
    * and return the path that addresses it.
@@ -58,11 +64,13 @@ export function runCommonRouteTests(getTdb: () => TestDatabase, route: RouteUnde
     let keyB: TestKey;
 
     beforeAll(async () => {
-      const tdb = getTdb();
+      const custom = route.app?.();
+      const tdb = custom?.tdb ?? getTdb();
       const a = await makeTenant(tdb, 'Tenant A');
       const b = await makeTenant(tdb, 'Tenant B');
       ctx = { tdb, tenantA: a.id, tenantB: b.id };
-      app = testApp(tdb).app;
+      app = custom?.app ?? testApp(tdb).app;
+      await route.setup?.(ctx);
       keyA = await makeKey(tdb, a.id);
       keyALive = await makeKey(tdb, a.id, { mode: 'live' });
       keyNoScope = await makeKey(tdb, a.id, { scopes: ALL_SCOPES.filter((s) => s !== route.scope) });
@@ -74,16 +82,18 @@ export function runCommonRouteTests(getTdb: () => TestDatabase, route: RouteUnde
       keyB = await makeKey(tdb, b.id);
     });
 
-    const send = async (path: string, authorization?: string) => {
+    /** Builds the body first (it may create rows, e.g. a payment to refund), then the request. */
+    const prepare = async (path: string, authorization?: string) => {
       const headers: Record<string, string> = {};
       if (authorization !== undefined) headers.authorization = authorization;
       let body: string | undefined;
       if (route.body) {
         headers['content-type'] = 'application/json';
-        body = JSON.stringify(route.body(ctx));
+        body = JSON.stringify(await route.body(ctx));
       }
-      return await app.request(path, { method: route.method, headers, ...(body ? { body } : {}) });
+      return () => app.request(path, { method: route.method, headers, ...(body ? { body } : {}) });
     };
+    const send = async (path: string, authorization?: string) => await (await prepare(path, authorization))();
 
     const expectRefused = async (
       authorization: string | undefined,
@@ -92,8 +102,9 @@ export function runCommonRouteTests(getTdb: () => TestDatabase, route: RouteUnde
       path?: string,
     ): Promise<void> => {
       const target = path ?? (await route.path(ctx));
+      const request = await prepare(target, authorization);
       const before = await databaseDigest(ctx.tdb);
-      const res = await send(target, authorization);
+      const res = await request();
       expect(res.status).toBe(status);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       const problem = (await res.json()) as Record<string, unknown>;
@@ -214,8 +225,12 @@ export function runCommonRouteTests(getTdb: () => TestDatabase, route: RouteUnde
         await expectRefused(`Bearer ${await mintToken(keyA)}`, 404, 'not_found', live);
         const test = await objectPath(ctx, ctx.tenantA, 'test');
         await expectRefused(`Bearer ${await mintToken(keyALive)}`, 404, 'not_found', test);
-        const resLive = await send(live, `Bearer ${await mintToken(keyALive)}`);
-        expect(resLive.status).toBeLessThan(300);
+        if (route.testModeOnly) {
+          await expectRefused(`Bearer ${await mintToken(keyALive)}`, 404, 'not_found', live);
+        } else {
+          const resLive = await send(live, `Bearer ${await mintToken(keyALive)}`);
+          expect(resLive.status).toBeLessThan(300);
+        }
       });
     }
   });

@@ -103,7 +103,7 @@ export async function insertMerchantAccount(
 export function testApp(tdb: TestDatabase, overrides: Partial<AppDeps> = {}) {
   return createApp({
     db: tdb.db,
-    config: { jwtAudience: AUDIENCE, maxBodyBytes: 64 * 1024 },
+    config: { jwtAudience: AUDIENCE, maxBodyBytes: 64 * 1024, publicUrl: 'http://127.0.0.1:9' },
     logger: pino({ level: 'silent' }),
     vault: TEST_VAULT,
     // No provider is reachable here; tests that call providers pass the sandbox's endpoints.

@@ -4,7 +4,7 @@ import { CredentialCache } from '@paymux/operations';
 import { sandboxEndpoints } from '@paymux/providers';
 import { CliError, type Command, writeLine } from '../command.ts';
 import { openDatabase } from '../database.ts';
-import { openSandbox } from '../sandbox.ts';
+import { openSandbox, sandboxAdminFor } from '../sandbox.ts';
 import { openVault } from '../vault.ts';
 
 export const startCommand: Command = {
@@ -27,15 +27,22 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       await handle.close();
       throw error;
     });
+    // All-in-one development server: the sandbox admin API is open unless a token is set.
+    const running = await openSandbox(config, handle.url, logger, { adminToken: config.sandboxAdminToken });
     const apiKeyCache = new ApiKeyCache({ databaseUrl: handle.url, logger });
     await apiKeyCache.start();
     const { app } = createApp({
       db: handle.db,
-      config: { jwtAudience: config.jwtAudience, maxBodyBytes: config.maxBodyBytes },
+      config: {
+        jwtAudience: config.jwtAudience,
+        maxBodyBytes: config.maxBodyBytes,
+        publicUrl: config.publicUrl,
+      },
       logger,
       apiKeyCache,
       vault: keyring.provider,
       credentialCache: new CredentialCache(),
+      sandbox: sandboxAdminFor(config, running),
       providerEndpoints: {
         live: {
           wechatpayBaseUrl: config.wechatpayBaseUrl,
@@ -46,8 +53,6 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       },
     });
 
-    // All-in-one development server: the sandbox admin API is open unless a token is set.
-    const running = await openSandbox(config, handle.url, logger, { adminToken: config.sandboxAdminToken });
     app.route('/sandbox', running.sandbox.app);
     running.sandbox.start();
 

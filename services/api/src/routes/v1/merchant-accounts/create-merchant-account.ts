@@ -2,7 +2,8 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { createMerchantAccount } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
-import { authErrorResponses } from '../../schemas.ts';
+import { idempotencyHeaders, idempotent } from '../../../idempotency/index.ts';
+import { authErrorResponses, idempotencyErrorResponses } from '../../schemas.ts';
 import { CredentialsSchema, MerchantAccountSchema } from './merchant-account-schema.ts';
 
 const Body = z
@@ -30,11 +31,15 @@ export function registerCreateMerchantAccount(
       'Stores WeChat Pay or Alipay credentials, encrypted with a per-record key. Credentials are validated ' +
       '(key formats, key/certificate match, APIv3 key length) and never returned.',
     security: [{ bearer: [] }],
-    middleware: [requireScope('merchant_accounts:write')] as const,
-    request: { body: { required: true, content: { 'application/json': { schema: Body } } } },
+    middleware: [requireScope('merchant_accounts:write'), idempotent(deps)] as const,
+    request: {
+      headers: idempotencyHeaders,
+      body: { required: true, content: { 'application/json': { schema: Body } } },
+    },
     responses: {
       201: { description: 'Created', content: { 'application/json': { schema: MerchantAccountSchema } } },
       ...authErrorResponses,
+      ...idempotencyErrorResponses,
     },
   });
   app.openapi(route, async (c) => {

@@ -2,7 +2,8 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { verifyMerchantAccount } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
-import { authErrorResponses, notFoundResponse } from '../../schemas.ts';
+import { idempotencyHeaders, idempotent } from '../../../idempotency/index.ts';
+import { authErrorResponses, idempotencyErrorResponses, notFoundResponse } from '../../schemas.ts';
 import { MerchantAccountIdParam } from './id-param.ts';
 import { MerchantAccountSchema } from './merchant-account-schema.ts';
 
@@ -21,14 +22,15 @@ export function registerVerifyMerchantAccount(
       'Makes a signed query at the provider with the stored credentials and records `health`: `ok`, ' +
       '`invalid_credentials`, `unreachable` or `certificate_expiring` (a certificate expires within 30 days).',
     security: [{ bearer: [] }],
-    middleware: [requireScope('merchant_accounts:write')] as const,
-    request: { params: MerchantAccountIdParam },
+    middleware: [requireScope('merchant_accounts:write'), idempotent(deps)] as const,
+    request: { params: MerchantAccountIdParam, headers: idempotencyHeaders },
     responses: {
       200: {
         description: 'The account with its health',
         content: { 'application/json': { schema: MerchantAccountSchema } },
       },
       ...authErrorResponses,
+      ...idempotencyErrorResponses,
       ...notFoundResponse,
     },
   });

@@ -1,0 +1,25 @@
+import { type PaymentStatus, paymentTransition } from '@paymux/core';
+import type { Database, PaymentRow, PaymentsTable } from '@paymux/db';
+import { sql, type Transaction, type Updateable } from 'kysely';
+
+/**
+ * Moves a payment to `to`, compare-and-set on the status the caller read: the state
+ * machine must allow it (illegal transitions throw), and a concurrent change makes this
+ * a no-op that returns undefined — so duplicates and races never apply twice.
+ */
+export async function transitionPayment(
+  trx: Transaction<Database>,
+  payment: PaymentRow,
+  to: PaymentStatus,
+  fields: Omit<Updateable<PaymentsTable>, 'status' | 'tenant_id' | 'id'> = {},
+): Promise<PaymentRow | undefined> {
+  const { late } = paymentTransition(payment.status, to);
+  return await trx
+    .updateTable('payments')
+    .set({ ...fields, status: to, ...(late ? { late: true } : {}), updated_at: sql<Date>`now()` })
+    .where('tenant_id', '=', payment.tenant_id)
+    .where('id', '=', payment.id)
+    .where('status', '=', payment.status)
+    .returningAll()
+    .executeTakeFirst();
+}

@@ -1,0 +1,233 @@
+import { PaymuxError } from '@paymux/core';
+import type { Context, MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { HTTPException } from 'hono/http-exception';
+import type { StatusCode } from 'hono/utils/http-status';
+import type { AppDeps, AppEnv } from '../deps.ts';
+import { PROBLEM_CONTENT_TYPE } from '../errors/problem-response.ts';
+import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey } from './idempotency-key-header.ts';
+import {
+  beginIdempotentRequest,
+  completeIdempotentRequest,
+  type IdempotencyScope,
+  releaseIdempotentRequest,
+  type StoredResponse,
+} from './idempotency-store.ts';
+import { requestFingerprint } from './request-fingerprint.ts';
+
+export interface IdempotencyOptions {
+  /** How long a claim holds its key before a retry may take it over (default 60 s). */
+  readonly lockSeconds?: number;
+  /** How long a key is remembered (default 24 h, the contract's minimum). */
+  readonly retentionSeconds?: number;
+  /** Largest response body kept for replay (default 1 MiB). */
+  readonly maxStoredBodyBytes?: number;
+}
+
+/** What the middleware uses of the app's dependencies (a route passes its `deps`). */
+export type IdempotencyDeps = Pick<AppDeps, 'db' | 'logger'>;
+
+export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
+
+const DEFAULT_LOCK_SECONDS = 60;
+const DEFAULT_RETENTION_SECONDS = 24 * 60 * 60;
+const DEFAULT_MAX_STORED_BODY_BYTES = 1024 * 1024;
+
+// Only headers that describe the result are replayed; Request-Id and the rest belong to
+// the request being answered, not to the first one.
+const STORED_HEADERS = ['content-type', 'location'] as const;
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+// Problems that by contract mean "refused as malformed, nothing was done": schema
+// validation, unparsable JSON, a malformed id. Like Stripe, such a request is not
+// remembered, so the client can fix it and resend under the same key.
+const NOT_EXECUTED_CODES = new Set(['validation_failed', 'invalid_json', 'invalid_request']);
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Idempotency-Key handling for a POST route, Stripe's semantics: the first response to a
+ * key (per tenant and mode) is stored and replayed for 24 h to the same request; the same
+ * key with another body or path is refused (422 `idempotency_key_reused`); a duplicate
+ * arriving while the first still runs gets 409 `idempotency_key_in_use` with Retry-After.
+ * Requests without the header run normally.
+ *
+ * Place it after `requireScope(...)`, which supplies the tenant and mode, and before the
+ * route's validators (which Hono runs after all route middleware anyway):
+ *
+ * @example
+ * createRoute({
+ *   method: 'post', path: '/v1/payments',
+ *   middleware: [requireScope('payments:write'), idempotent(deps)] as const,
+ *   request: { headers: idempotencyHeaders, body: { … } },
+ *   responses: { 201: …, ...authErrorResponses, ...idempotencyErrorResponses },
+ * });
+ */
+export function idempotent(
+  deps: IdempotencyDeps,
+  options: IdempotencyOptions = {},
+): MiddlewareHandler<AppEnv> {
+  const timings = {
+    lockSeconds: options.lockSeconds ?? DEFAULT_LOCK_SECONDS,
+    retentionSeconds: options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS,
+  };
+  const maxStoredBodyBytes = options.maxStoredBodyBytes ?? DEFAULT_MAX_STORED_BODY_BYTES;
+
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const key = readIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER));
+    if (key === undefined) {
+      await next();
+      return;
+    }
+    const auth = c.get('auth');
+    if (!auth) throw new Error('idempotent() must follow requireScope() in a route’s middleware');
+    const scope: IdempotencyScope = { tenantId: auth.tenantId, mode: auth.mode, key };
+
+    // Read through Hono's body cache: the route's JSON validator later reads the same
+    // cached bytes (c.req.json() falls back to any cached form of the body).
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const request = {
+      method: c.req.method,
+      path: c.req.path,
+      hash: requestFingerprint(c.req.method, c.req.path, body),
+    };
+
+    const outcome = await beginIdempotentRequest(deps.db, scope, request, timings);
+    switch (outcome.kind) {
+      case 'mismatch':
+        throw new PaymuxError(
+          'idempotency_key_reused',
+          `This ${IDEMPOTENCY_KEY_HEADER} was already used with a different request (path or body); use a new key for a new request.`,
+        );
+      case 'in_use':
+        throw new PaymuxError(
+          'idempotency_key_in_use',
+          `A request with this ${IDEMPOTENCY_KEY_HEADER} is still being processed; retry shortly to get its result.`,
+          { headers: { 'Retry-After': '1' } },
+        );
+      case 'replay':
+        return replay(c, outcome.response);
+      case 'claimed':
+        if (outcome.via === 'takeover') {
+          deps.logger.warn(
+            { request_id: c.get('requestId'), tenant_id: scope.tenantId, idempotency_key: key },
+            'idempotency key taken over: its previous request stopped before finishing',
+          );
+        }
+    }
+
+    try {
+      await next();
+    } catch (error) {
+      // Hono's compose renders every Error through onError, so this only sees non-Error
+      // throws or a failing error handler: no response is known to store. Release the key
+      // so a retry runs, rather than leaving it in progress until the lock runs out.
+      await settle(deps, scope, outcome.token, undefined);
+      throw error;
+    }
+    await settle(deps, scope, outcome.token, await toStored(c, maxStoredBodyBytes));
+  });
+}
+
+/** A stored response answered again, under this request's Request-Id. */
+function replay(c: Context<AppEnv>, stored: StoredResponse): Response {
+  if (stored.body === null) {
+    throw new PaymuxError(
+      'conflict',
+      `The first request with this ${IDEMPOTENCY_KEY_HEADER} completed with status ${stored.status}, but its response was too large to keep for replay; look the result up instead.`,
+    );
+  }
+  const body = NULL_BODY_STATUSES.has(stored.status) ? null : stored.body;
+  return c.newResponse(body, stored.status as StatusCode, {
+    ...stored.headers,
+    [IDEMPOTENT_REPLAYED_HEADER]: 'true',
+  });
+}
+
+/**
+ * The response to keep, or `undefined` when the request never ran: refused before its
+ * handler (a failing validator, unparsable JSON, an unsupported content type) or with a
+ * 400 that means "malformed, nothing done". Everything else is kept, including handler
+ * 4xx (not found, conflicts: the outcome of running it) and 5xx: as at Stripe, a 500 is
+ * replayed rather than re-run, because the handler may have had effects before it failed
+ * and running it again could repeat them; the client retries a 5xx under a new key once
+ * it has checked what happened.
+ */
+async function toStored(c: Context<AppEnv>, maxBodyBytes: number): Promise<StoredResponse | undefined> {
+  if (c.error instanceof HTTPException && c.error.status < 500) return undefined;
+  const res = c.res;
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = new Uint8Array(await res.clone().arrayBuffer());
+  } catch {
+    // A body that fails to read (a broken stream) is kept as "not stored", like an
+    // oversized one: the request ran, so its key must not run it again.
+  }
+  let text: string | null = null;
+  if (bytes && bytes.byteLength <= maxBodyBytes) {
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      // Not text: kept as "completed, body not stored" like an oversized body.
+    }
+  }
+  if (res.status === 400 && isProblem(res) && NOT_EXECUTED_CODES.has(problemCode(text) ?? ''))
+    return undefined;
+  const headers: Record<string, string> = {};
+  for (const name of STORED_HEADERS) {
+    const value = res.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return { status: res.status, headers, body: text };
+}
+
+function isProblem(res: Response): boolean {
+  return (res.headers.get('content-type') ?? '').startsWith(PROBLEM_CONTENT_TYPE);
+}
+
+function problemCode(text: string | null): string | undefined {
+  if (text === null) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (
+      parsed !== null &&
+      typeof parsed === 'object' &&
+      'code' in parsed &&
+      typeof parsed.code === 'string'
+    ) {
+      return parsed.code;
+    }
+  } catch {
+    // Not a problem document after all.
+  }
+  return undefined;
+}
+
+/**
+ * Completes the record with the response, or releases it when the request never ran.
+ * A failure here is logged, not answered: the client already has the real outcome, and
+ * the record's lock runs out so that a retry can take the key over.
+ */
+async function settle(
+  deps: IdempotencyDeps,
+  scope: IdempotencyScope,
+  token: string,
+  response: StoredResponse | undefined,
+): Promise<void> {
+  try {
+    const owned = response
+      ? await completeIdempotentRequest(deps.db, scope, token, response)
+      : await releaseIdempotentRequest(deps.db, scope, token);
+    if (!owned) {
+      deps.logger.warn(
+        { tenant_id: scope.tenantId, idempotency_key: scope.key },
+        'idempotency key was taken over while this request ran (its lock expired); its response was not stored',
+      );
+    }
+  } catch (error) {
+    deps.logger.error(
+      { err: error, tenant_id: scope.tenantId, idempotency_key: scope.key },
+      'could not record the outcome of an idempotent request',
+    );
+  }
+}

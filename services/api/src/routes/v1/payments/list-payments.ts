@@ -1,0 +1,75 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { isId, PaymuxError } from '@paymux/core';
+import { withTenant } from '@paymux/db';
+import { toPaymentView } from '@paymux/operations';
+import type { RequireScope } from '../../../auth/require-auth.ts';
+import type { AppDeps, AppEnv } from '../../../deps.ts';
+import { authErrorResponses } from '../../schemas.ts';
+import { ListEnvelope, listQueryShape } from '../list-query.ts';
+import { PaymentSchema } from './payment-schema.ts';
+
+const Query = z
+  .object({
+    ...listQueryShape,
+    status: z.enum(['requires_payment', 'succeeded', 'closed', 'failed']).optional(),
+    merchant_order_id: z.string().max(64).optional(),
+    merchant_account: z.string().max(64).optional(),
+  })
+  .strict();
+
+/** GET /v1/payments: newest first, cursor-paginated, filterable by status, time, order id and account. */
+export function registerListPayments(
+  app: OpenAPIHono<AppEnv>,
+  requireScope: RequireScope,
+  deps: AppDeps,
+): void {
+  const route = createRoute({
+    method: 'get',
+    path: '/v1/payments',
+    tags: ['Payments'],
+    summary: 'List payments',
+    security: [{ bearer: [] }],
+    middleware: [requireScope('payments:read')] as const,
+    request: { query: Query },
+    responses: {
+      200: {
+        description: 'A page of payments',
+        content: { 'application/json': { schema: ListEnvelope(PaymentSchema) } },
+      },
+      ...authErrorResponses,
+    },
+  });
+  app.openapi(route, async (c) => {
+    const auth = c.get('auth');
+    const q = c.req.valid('query');
+    if (q.starting_after !== undefined && !isId('pay', q.starting_after)) {
+      throw new PaymuxError('validation_failed', 'starting_after must be a payment id.', {
+        fields: [{ path: 'starting_after', message: 'must be a payment id (pay_…)' }],
+      });
+    }
+    const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
+      let query = trx
+        .selectFrom('payments')
+        .selectAll()
+        .where('tenant_id', '=', auth.tenantId)
+        .where('mode', '=', auth.mode)
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1);
+      if (q.starting_after) query = query.where('id', '<', q.starting_after);
+      if (q.status) query = query.where('status', '=', q.status);
+      if (q.merchant_order_id) query = query.where('merchant_order_id', '=', q.merchant_order_id);
+      if (q.merchant_account) query = query.where('merchant_account_id', '=', q.merchant_account);
+      if (q.created_gte) query = query.where('created_at', '>=', new Date(q.created_gte));
+      if (q.created_lt) query = query.where('created_at', '<', new Date(q.created_lt));
+      return query.execute();
+    });
+    return c.json(
+      {
+        object: 'list' as const,
+        data: rows.slice(0, q.limit).map(toPaymentView),
+        has_more: rows.length > q.limit,
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,73 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { isId, PaymuxError } from '@paymux/core';
+import { withTenant } from '@paymux/db';
+import { toRefundView } from '@paymux/operations';
+import type { RequireScope } from '../../../auth/require-auth.ts';
+import type { AppDeps, AppEnv } from '../../../deps.ts';
+import { authErrorResponses } from '../../schemas.ts';
+import { ListEnvelope, listQueryShape } from '../list-query.ts';
+import { RefundSchema } from './refund-schema.ts';
+
+const Query = z
+  .object({
+    ...listQueryShape,
+    status: z.enum(['pending', 'succeeded', 'failed']).optional(),
+    payment: z.string().max(64).optional(),
+  })
+  .strict();
+
+/** GET /v1/refunds: newest first, cursor-paginated, filterable by status, payment and time. */
+export function registerListRefunds(
+  app: OpenAPIHono<AppEnv>,
+  requireScope: RequireScope,
+  deps: AppDeps,
+): void {
+  const route = createRoute({
+    method: 'get',
+    path: '/v1/refunds',
+    tags: ['Refunds'],
+    summary: 'List refunds',
+    security: [{ bearer: [] }],
+    middleware: [requireScope('refunds:read')] as const,
+    request: { query: Query },
+    responses: {
+      200: {
+        description: 'A page of refunds',
+        content: { 'application/json': { schema: ListEnvelope(RefundSchema) } },
+      },
+      ...authErrorResponses,
+    },
+  });
+  app.openapi(route, async (c) => {
+    const auth = c.get('auth');
+    const q = c.req.valid('query');
+    if (q.starting_after !== undefined && !isId('rfd', q.starting_after)) {
+      throw new PaymuxError('validation_failed', 'starting_after must be a refund id.', {
+        fields: [{ path: 'starting_after', message: 'must be a refund id (rfd_…)' }],
+      });
+    }
+    const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
+      let query = trx
+        .selectFrom('refunds')
+        .selectAll()
+        .where('tenant_id', '=', auth.tenantId)
+        .where('mode', '=', auth.mode)
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1);
+      if (q.starting_after) query = query.where('id', '<', q.starting_after);
+      if (q.status) query = query.where('status', '=', q.status);
+      if (q.payment) query = query.where('payment_id', '=', q.payment);
+      if (q.created_gte) query = query.where('created_at', '>=', new Date(q.created_gte));
+      if (q.created_lt) query = query.where('created_at', '<', new Date(q.created_lt));
+      return query.execute();
+    });
+    return c.json(
+      {
+        object: 'list' as const,
+        data: rows.slice(0, q.limit).map(toRefundView),
+        has_more: rows.length > q.limit,
+      },
+      200,
+    );
+  });
+}

@@ -1,0 +1,98 @@
+import {
+  alipayCredentialsFromBundle,
+  createMerchantAccount,
+  createTenant,
+  httpSandboxProvisioner,
+  OPERATOR,
+  wechatpayCredentialsFromBundle,
+} from '@paymux/operations';
+import { sandboxEndpoints } from '@paymux/providers';
+import { pino } from 'pino';
+import { type SandboxServer, startSandboxServer } from '../../../sandbox/test/support/sandbox-server.ts';
+import { createApp } from '../../src/app.ts';
+import { AUDIENCE, makeKey, TEST_VAULT, type TestKey, UNREACHABLE_ENDPOINTS } from './fixtures.ts';
+
+export interface SandboxedApi {
+  readonly server: SandboxServer;
+  readonly app: ReturnType<typeof createApp>['app'];
+  close(): Promise<void>;
+}
+
+/**
+ * The API wired to a real sandbox over HTTP (test-mode accounts route there), on the
+ * sandbox server's test database, as `paymux start` wires them.
+ */
+export async function startSandboxedApi(options: { liveToSandbox?: boolean } = {}): Promise<SandboxedApi> {
+  const server = await startSandboxServer();
+  const sandbox = httpSandboxProvisioner({ sandboxUrl: server.sandboxUrl });
+  const { app } = createApp({
+    db: server.tdb.db,
+    config: { jwtAudience: AUDIENCE, maxBodyBytes: 64 * 1024, publicUrl: server.origin },
+    logger: pino({ level: 'silent' }),
+    vault: TEST_VAULT,
+    // Live accounts reach the real providers in production; a test may point them at the sandbox too.
+    providerEndpoints: {
+      live: options.liveToSandbox ? sandboxEndpoints(server.sandboxUrl) : UNREACHABLE_ENDPOINTS,
+      test: sandboxEndpoints(server.sandboxUrl),
+    },
+    sandbox,
+  });
+  return { server, app, close: () => server.close() };
+}
+
+let n = 0;
+
+/** A tenant signed up with test mode (sandbox WeChat Pay + Alipay accounts) and a test key. */
+export async function signUpWithTestMode(api: SandboxedApi): Promise<{
+  tenantId: string;
+  key: TestKey;
+  accounts: Record<'wechatpay' | 'alipay', { id: string; merchant: string }>;
+}> {
+  n += 1;
+  const created = await createTenant({
+    ctx: {
+      db: api.server.tdb.db,
+      actor: OPERATOR,
+      testMode: { sandbox: httpSandboxProvisioner({ sandboxUrl: api.server.sandboxUrl }), vault: TEST_VAULT },
+    },
+    input: {
+      name: `Shop ${n}`,
+      email: `shop-${n}-${Date.now()}@example.com`,
+      password: 'correct horse battery',
+    },
+  });
+  const key = await makeKey(api.server.tdb, created.tenant.id);
+  const pick = (provider: 'wechatpay' | 'alipay') => {
+    const account = created.testAccounts.find((a) => a.provider === provider);
+    if (!account) throw new Error(`no ${provider} test account`);
+    const merchant = provider === 'wechatpay' ? account.identifiers.mchid : account.identifiers.app_id;
+    return { id: account.id, merchant: String(merchant) };
+  };
+  return {
+    tenantId: created.tenant.id,
+    key,
+    accounts: { wechatpay: pick('wechatpay'), alipay: pick('alipay') },
+  };
+}
+
+/** Gives a tenant sandbox-backed Alipay and WeChat Pay accounts in a mode (live ones too, for isolation tests). */
+export async function giveSandboxAccounts(
+  api: SandboxedApi,
+  tenantId: string,
+  mode: 'test' | 'live',
+): Promise<void> {
+  const sandbox = httpSandboxProvisioner({ sandboxUrl: api.server.sandboxUrl });
+  const [wechat, alipay] = await Promise.all([
+    sandbox.createWechatpayMerchant('suite'),
+    sandbox.createAlipayApp('suite'),
+  ]);
+  for (const [provider, credentials] of [
+    ['wechatpay', wechatpayCredentialsFromBundle(wechat)],
+    ['alipay', alipayCredentialsFromBundle(alipay)],
+  ] as const) {
+    await createMerchantAccount({
+      ctx: { db: api.server.tdb.db, vault: TEST_VAULT, actor: OPERATOR },
+      input: { tenantId, mode, provider, display_name: `${provider} ${mode}`, credentials },
+    });
+  }
+}
