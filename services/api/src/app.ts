@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { PaymuxError } from '@paymux/core';
 import { validationError } from '@paymux/operations';
 import { bodyLimit } from 'hono/body-limit';
+import { RateLimiter } from './auth/rate-limiter.ts';
 import { authMiddlewareFactory } from './auth/require-auth.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
@@ -82,7 +83,10 @@ export function createApp(deps: AppDeps): PaymuxApp {
     cache: deps.apiKeyCache,
     now: deps.now,
   });
-  const requireScope = authMiddlewareFactory(verifier);
+  const requireScope = authMiddlewareFactory(
+    verifier,
+    deps.config.rateLimit ? new RateLimiter(deps.config.rateLimit) : undefined,
+  );
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',
     scheme: 'bearer',

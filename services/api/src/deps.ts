@@ -4,6 +4,7 @@ import type { KeyProvider } from '@paymux/vault';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ApiKeyCache } from './auth/api-key-cache.ts';
+import type { RateLimit } from './auth/rate-limiter.ts';
 
 /** Settings the API needs, parsed once at start-up by the entry point. */
 export interface ApiConfig {
@@ -13,6 +14,8 @@ export interface ApiConfig {
   readonly maxBodyBytes: number;
   /** PUBLIC_URL: providers call back at `<publicUrl>/notify/{provider}/{merchant_account_id}`. */
   readonly publicUrl: string;
+  /** Per-API-key request limit (per process); absent or perSecond 0 means unlimited. */
+  readonly rateLimit?: RateLimit;
 }
 
 /** Everything `createApp` needs, passed in so a test can swap any of it. */
@@ -26,6 +29,8 @@ export interface AppDeps {
   readonly providerEndpoints: EndpointsByMode;
   /** The sandbox's admin API, for test-mode helpers (`/v1/test_helpers`); absent means they answer 503. */
   readonly sandbox?: SandboxAdminClient;
+  /** Timeout of every provider call (PAYMUX_PROVIDER_TIMEOUT_MS). */
+  readonly providerTimeoutMs?: number;
   /** Decrypted credentials kept briefly; one per process. */
   readonly credentialCache?: CredentialCache;
   /** Verification-key cache; without one every request reads its key from the database. */

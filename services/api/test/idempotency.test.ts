@@ -348,6 +348,29 @@ describe('POST /v1/merchant_accounts with an Idempotency-Key', () => {
     expect(await accountsNamed('Broken vault shop')).toBe(0);
   });
 
+  it('releases the key on a retryable refusal (503 provider_unavailable), so the retry runs again', async () => {
+    // The test app reaches no provider: creating a payment records it with no next_action,
+    // and closing it cannot reach the provider (503 provider_unavailable, nothing changed).
+    await post(PATH, accountBody('Close target shop'));
+    const created = await post('/v1/payments', {
+      amount: 100,
+      currency: 'CNY',
+      channel: 'alipay.qr',
+      description: 'to close',
+      merchant_order_id: `close-${newKey()}`,
+    });
+    expect(created.status).toBe(201);
+    const payment = (await created.json()) as { id: string };
+    const key = newKey();
+    const first = await post(`/v1/payments/${payment.id}/close`, undefined, { key });
+    await expectProblem(first, 503, 'provider_unavailable');
+    expect(await records(key)).toHaveLength(0);
+    // The same key runs again (not a replay) and is refused again for the same reason.
+    const retry = await post(`/v1/payments/${payment.id}/close`, undefined, { key });
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    await expectProblem(retry, 503, 'provider_unavailable');
+  });
+
   it('stores a 4xx the handler answers (not found) and replays it', async () => {
     const key = newKey();
     const path = `${PATH}/mca_0000000000000000000000000a/verify`;

@@ -80,6 +80,17 @@ const schema = z.object({
     .transform(Number)
     .refine((n) => n >= 1 && n <= 1_000_000, 'must be between 1 and 1000000')
     .default(1),
+  PAYMUX_RATE_LIMIT_PER_SECOND: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number (0 disables)')
+    .transform(Number)
+    .default(100),
+  PAYMUX_RATE_LIMIT_BURST: z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .refine((n) => n >= 1, 'must be at least 1')
+    .default(200),
   PAYMUX_PROVIDER_TIMEOUT_MS: z
     .string()
     .regex(/^\d+$/, 'must be a whole number of milliseconds')
@@ -110,6 +121,8 @@ export interface Config {
   readonly sandboxAdminToken: string | undefined;
   readonly sandboxTimeFactor: number;
   readonly providerTimeoutMs: number;
+  /** Per API key, per process (PAYMUX_RATE_LIMIT_PER_SECOND, PAYMUX_RATE_LIMIT_BURST). */
+  readonly rateLimit: { perSecond: number; burst: number };
 }
 
 /** Environment variables Paymux reads; everything else in the environment is ignored. */
@@ -153,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sandboxAdminToken: c.PAYMUX_SANDBOX_ADMIN_TOKEN,
     sandboxTimeFactor: c.PAYMUX_SANDBOX_TIME_FACTOR,
     providerTimeoutMs: c.PAYMUX_PROVIDER_TIMEOUT_MS,
+    rateLimit: { perSecond: c.PAYMUX_RATE_LIMIT_PER_SECOND, burst: c.PAYMUX_RATE_LIMIT_BURST },
   };
 }
 

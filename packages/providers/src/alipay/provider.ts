@@ -315,6 +315,11 @@ export class AlipayProvider implements PaymentProvider {
       return result.data ?? {};
     } catch (error) {
       if (error instanceof AlipayRequestError) {
+        // No HTTP status: the SDK wrapped a connection failure or timeout. The outcome is
+        // unknown, never a refusal.
+        if (error.responseHttpStatus === undefined) {
+          throw new PaymuxError('provider_unavailable', `Alipay did not answer ${operation}.`, { cause: error });
+        }
         if (error.code === 'response-signature-verify-error') {
           throw new PaymuxError('provider_error', 'Alipay response failed signature verification.');
         }

@@ -42,6 +42,7 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 // validation, unparsable JSON, a malformed id. Like Stripe, such a request is not
 // remembered, so the client can fix it and resend under the same key.
 const NOT_EXECUTED_CODES = new Set(['validation_failed', 'invalid_json', 'invalid_request']);
+const RETRYABLE_CODES = new Set(['rate_limited', 'provider_unavailable', 'service_unavailable']);
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -172,6 +173,15 @@ async function toStored(c: Context<AppEnv>, maxBodyBytes: number): Promise<Store
     }
   }
   if (res.status === 400 && isProblem(res) && NOT_EXECUTED_CODES.has(problemCode(text) ?? ''))
+    return undefined;
+  // Retryable refusals (429, and 503 such as provider_unavailable) promise that nothing
+  // durable happened and invite a retry: the key is released so that retry runs again
+  // instead of replaying the refusal for 24 h.
+  if (
+    (res.status === 429 || res.status === 503) &&
+    isProblem(res) &&
+    RETRYABLE_CODES.has(problemCode(text) ?? '')
+  )
     return undefined;
   const headers: Record<string, string> = {};
   for (const name of STORED_HEADERS) {

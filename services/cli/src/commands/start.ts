@@ -42,6 +42,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       apiKeyCache,
       vault: keyring.provider,
       credentialCache: new CredentialCache(),
+      providerTimeoutMs: config.providerTimeoutMs,
       sandbox: sandboxAdminFor(config, running),
       providerEndpoints: {
         live: {

@@ -9,6 +9,7 @@ export function paymentContext(deps: AppDeps, c: Context<AppEnv>) {
     vault: deps.vault,
     endpoints: deps.providerEndpoints,
     credentialCache: deps.credentialCache,
+    providerTimeoutMs: deps.providerTimeoutMs,
     publicUrl: deps.config.publicUrl,
     actor: { type: 'api_key' as const, id: auth.keyId },
     requestId: c.get('requestId'),
