@@ -95,6 +95,9 @@ export interface Database {
   payments: PaymentsTable;
   refunds: RefundsTable;
   idempotency_keys: IdempotencyKeysTable;
+  events: EventsTable;
+  provider_notifications: ProviderNotificationsTable;
+  payment_activity: PaymentActivityTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -177,3 +180,43 @@ export interface IdempotencyKeysTable {
 export type PaymentRow = Selectable<PaymentsTable>;
 export type RefundRow = Selectable<RefundsTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeysTable>;
+
+export interface EventsTable {
+  tenant_id: string;
+  id: string;
+  mode: 'test' | 'live';
+  type: string;
+  object_id: string;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface ProviderNotificationsTable {
+  tenant_id: string;
+  id: string;
+  mode: 'test' | 'live';
+  merchant_account_id: string;
+  provider: 'wechatpay' | 'alipay';
+  provider_notification_id: string | null;
+  payment_id: string | null;
+  refund_id: string | null;
+  outcome: 'applied' | 'duplicate' | 'rejected';
+  reason: string | null;
+  headers: Json<Record<string, string>>;
+  body: string;
+  received_at: Timestamp;
+}
+
+export interface PaymentActivityTable {
+  tenant_id: string;
+  id: string;
+  payment_id: string;
+  refund_id: string | null;
+  kind: 'query' | 'close' | 'refund';
+  outcome: string;
+  detail: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export type EventRow = Selectable<EventsTable>;
+export type ProviderNotificationRow = Selectable<ProviderNotificationsTable>;

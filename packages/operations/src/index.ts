@@ -9,6 +9,8 @@ export { type ApiKeyForAuth, findApiKeyForAuth, touchApiKey } from './api-keys/f
 export { API_KEY_REVOKED_CHANNEL, revokeApiKey } from './api-keys/revoke-api-key.ts';
 export { type AuditEntry, recordAudit } from './audit.ts';
 export { type Actor, OPERATOR, type OperationContext } from './context.ts';
+export { appendEvent } from './events/append-event.ts';
+export { type EventView, toEventView } from './events/event-view.ts';
 export {
   type CreateMerchantAccountInput,
   createMerchantAccount,
@@ -32,6 +34,12 @@ export {
 } from './merchant-accounts/update-merchant-account.ts';
 export { type AnyCredentials, validateCredentials } from './merchant-accounts/validate-credentials.ts';
 export { verifyMerchantAccount } from './merchant-accounts/verify-merchant-account.ts';
+export {
+  type IncomingProviderNotification,
+  type IngestResult,
+  ingestNotification,
+  type NotificationOutcome,
+} from './notifications/ingest-notification.ts';
 export { fieldErrorsFromZod, parseInput, validationError } from './parse-input.ts';
 export { closePayment } from './payments/close-payment.ts';
 export {

@@ -2,6 +2,8 @@
  * @paymux/providers: one `PaymentProvider` interface, with WeChat Pay and Alipay adapters
  * on the official SDKs, and the validated credential schemas for both.
  */
+
+export { acknowledgementFor } from './acknowledgement.ts';
 export {
   type AlipayCredentials,
   alipayCredentialsInput,

@@ -12,6 +12,7 @@ import { createHttpMetrics, type HttpMetrics, httpMetrics } from './middleware/m
 import { requestId } from './middleware/request-id.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerNotifyRoutes } from './routes/notify.ts';
 import { registerCreateMerchantAccount } from './routes/v1/merchant-accounts/create-merchant-account.ts';
 import { registerDeleteMerchantAccount } from './routes/v1/merchant-accounts/delete-merchant-account.ts';
 import { registerGetMerchantAccount } from './routes/v1/merchant-accounts/get-merchant-account.ts';
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): PaymuxApp {
   );
 
   registerHealthRoutes(app, deps, metrics);
+  registerNotifyRoutes(app, deps);
 
   const verifier = new TokenVerifier({
     db: deps.db,

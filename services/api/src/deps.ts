@@ -16,6 +16,10 @@ export interface ApiConfig {
   readonly publicUrl: string;
   /** Per-API-key request limit (per process); absent or perSecond 0 means unlimited. */
   readonly rateLimit?: RateLimit;
+  /** Optional source allow-lists for provider callbacks (checked in addition to signatures). */
+  readonly notifyAllowCidrs?: { readonly wechatpay?: readonly string[]; readonly alipay?: readonly string[] };
+  /** Proxies whose X-Forwarded-For is believed when deciding a callback's source address. */
+  readonly trustedProxyCidrs?: readonly string[];
 }
 
 /** Everything `createApp` needs, passed in so a test can swap any of it. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** A configuration problem: reported as one line naming the variable, then exit 1. */
@@ -40,6 +41,21 @@ const masterKey = z.string().refine((value) => {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
   return Buffer.from(value, 'base64').length === 32;
 }, 'must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+
+const cidrs = (v: string) =>
+  v
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+const validCidrs = (list: string[]) =>
+  list.every((c) => {
+    const [address = '', bits] = c.split('/');
+    const family = isIP(address);
+    if (family === 0) return false;
+    if (bits === undefined) return true;
+    const n = Number(bits);
+    return /^\d+$/.test(bits) && n >= 0 && n <= (family === 4 ? 32 : 128);
+  });
 
 const schema = z.object({
   DATABASE_URL: postgresUrl.optional(),
@@ -91,6 +107,21 @@ const schema = z.object({
     .transform(Number)
     .refine((n) => n >= 1, 'must be at least 1')
     .default(200),
+  PAYMUX_NOTIFY_ALLOW_CIDRS_WECHATPAY: z
+    .string()
+    .transform(cidrs)
+    .refine(validCidrs, 'must be comma-separated CIDRs')
+    .optional(),
+  PAYMUX_NOTIFY_ALLOW_CIDRS_ALIPAY: z
+    .string()
+    .transform(cidrs)
+    .refine(validCidrs, 'must be comma-separated CIDRs')
+    .optional(),
+  PAYMUX_TRUSTED_PROXY_CIDRS: z
+    .string()
+    .transform(cidrs)
+    .refine(validCidrs, 'must be comma-separated CIDRs')
+    .optional(),
   PAYMUX_PROVIDER_TIMEOUT_MS: z
     .string()
     .regex(/^\d+$/, 'must be a whole number of milliseconds')
@@ -121,6 +152,8 @@ export interface Config {
   readonly sandboxAdminToken: string | undefined;
   readonly sandboxTimeFactor: number;
   readonly providerTimeoutMs: number;
+  readonly notifyAllowCidrs: { wechatpay: string[]; alipay: string[] };
+  readonly trustedProxyCidrs: string[];
   /** Per API key, per process (PAYMUX_RATE_LIMIT_PER_SECOND, PAYMUX_RATE_LIMIT_BURST). */
   readonly rateLimit: { perSecond: number; burst: number };
 }
@@ -167,6 +200,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sandboxTimeFactor: c.PAYMUX_SANDBOX_TIME_FACTOR,
     providerTimeoutMs: c.PAYMUX_PROVIDER_TIMEOUT_MS,
     rateLimit: { perSecond: c.PAYMUX_RATE_LIMIT_PER_SECOND, burst: c.PAYMUX_RATE_LIMIT_BURST },
+    notifyAllowCidrs: {
+      wechatpay: c.PAYMUX_NOTIFY_ALLOW_CIDRS_WECHATPAY ?? [],
+      alipay: c.PAYMUX_NOTIFY_ALLOW_CIDRS_ALIPAY ?? [],
+    },
+    trustedProxyCidrs: c.PAYMUX_TRUSTED_PROXY_CIDRS ?? [],
   };
 }
 

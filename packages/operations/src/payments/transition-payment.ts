@@ -1,11 +1,14 @@
 import { type PaymentStatus, paymentTransition } from '@paymux/core';
 import type { Database, PaymentRow, PaymentsTable } from '@paymux/db';
 import { sql, type Transaction, type Updateable } from 'kysely';
+import { appendEvent } from '../events/append-event.ts';
+import { toPaymentView } from './payment-view.ts';
 
 /**
  * Moves a payment to `to`, compare-and-set on the status the caller read: the state
  * machine must allow it (illegal transitions throw), and a concurrent change makes this
- * a no-op that returns undefined — so duplicates and races never apply twice.
+ * a no-op that returns undefined — so duplicates and races never apply twice. The event
+ * (`payment.succeeded|closed|failed`) is appended in the same transaction.
  */
 export async function transitionPayment(
   trx: Transaction<Database>,
@@ -14,7 +17,7 @@ export async function transitionPayment(
   fields: Omit<Updateable<PaymentsTable>, 'status' | 'tenant_id' | 'id'> = {},
 ): Promise<PaymentRow | undefined> {
   const { late } = paymentTransition(payment.status, to);
-  return await trx
+  const updated = await trx
     .updateTable('payments')
     .set({ ...fields, status: to, ...(late ? { late: true } : {}), updated_at: sql<Date>`now()` })
     .where('tenant_id', '=', payment.tenant_id)
@@ -22,4 +25,15 @@ export async function transitionPayment(
     .where('status', '=', payment.status)
     .returningAll()
     .executeTakeFirst();
+  if (updated && to !== 'requires_payment') {
+    // One event per transition, in the same transaction; a late success says so in its data.
+    await appendEvent(trx, {
+      tenantId: updated.tenant_id,
+      mode: updated.mode,
+      type: `payment.${to}`,
+      objectId: updated.id,
+      data: { ...toPaymentView(updated) },
+    });
+  }
+  return updated;
 }

@@ -1,6 +1,8 @@
 import { refundTransition } from '@paymux/core';
 import type { Database, RefundRow } from '@paymux/db';
 import { sql, type Transaction } from 'kysely';
+import { appendEvent } from '../events/append-event.ts';
+import { toRefundView } from './refund-view.ts';
 
 /**
  * Moves a pending refund to succeeded or failed, compare-and-set. A failed refund gives
@@ -35,6 +37,15 @@ export async function settleRefund(
     .where('status', '=', 'pending')
     .returningAll()
     .executeTakeFirst();
+  if (updated) {
+    await appendEvent(trx, {
+      tenantId: updated.tenant_id,
+      mode: updated.mode,
+      type: `refund.${to}`,
+      objectId: updated.id,
+      data: { ...toRefundView(updated) },
+    });
+  }
   if (updated && to === 'failed') {
     await trx
       .updateTable('payments')

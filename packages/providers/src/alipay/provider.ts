@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PaymuxError, parseYuan } from '@paymux/core';
 import { AlipayRequestError, AlipaySdk } from 'alipay-sdk';
+import { acknowledgementFor } from '../acknowledgement.ts';
 import type {
   Acknowledgement,
   CanonicalNotification,
@@ -231,10 +232,7 @@ export class AlipayProvider implements PaymentProvider {
   }
 
   acknowledge(accepted: boolean): Acknowledgement {
-    // Alipay stops retrying only on exactly "success".
-    return accepted
-      ? { status: 200, contentType: 'text/plain; charset=utf-8', body: 'success' }
-      : { status: 400, contentType: 'text/plain; charset=utf-8', body: 'failure' };
+    return acknowledgementFor('alipay', accepted ? 'accepted' : 'rejected');
   }
 
   async fetchBill(input: { date: string }): Promise<AsyncIterable<Uint8Array>> {
@@ -318,7 +316,9 @@ export class AlipayProvider implements PaymentProvider {
         // No HTTP status: the SDK wrapped a connection failure or timeout. The outcome is
         // unknown, never a refusal.
         if (error.responseHttpStatus === undefined) {
-          throw new PaymuxError('provider_unavailable', `Alipay did not answer ${operation}.`, { cause: error });
+          throw new PaymuxError('provider_unavailable', `Alipay did not answer ${operation}.`, {
+            cause: error,
+          });
         }
         if (error.code === 'response-signature-verify-error') {
           throw new PaymuxError('provider_error', 'Alipay response failed signature verification.');

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { PaymuxError, parseFen } from '@paymux/core';
 import WxPay from 'wechatpay-node-v3';
+import { acknowledgementFor } from '../acknowledgement.ts';
 import type {
   Acknowledgement,
   CanonicalNotification,
@@ -288,14 +289,7 @@ export class WechatpayProvider implements PaymentProvider {
   }
 
   acknowledge(accepted: boolean): Acknowledgement {
-    // 204 with no body is success; a 4xx/5xx with {code, message} makes WeChat retry.
-    return accepted
-      ? { status: 204, body: '' }
-      : {
-          status: 400,
-          contentType: 'application/json',
-          body: JSON.stringify({ code: 'FAIL', message: '失败' }),
-        };
+    return acknowledgementFor('wechatpay', accepted ? 'accepted' : 'rejected');
   }
 
   async fetchBill(input: { date: string }): Promise<AsyncIterable<Uint8Array>> {

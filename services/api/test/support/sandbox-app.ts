@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import {
   alipayCredentialsFromBundle,
   createMerchantAccount,
@@ -15,6 +17,8 @@ import { AUDIENCE, makeKey, TEST_VAULT, type TestKey, UNREACHABLE_ENDPOINTS } fr
 export interface SandboxedApi {
   readonly server: SandboxServer;
   readonly app: ReturnType<typeof createApp>['app'];
+  /** The API served over HTTP (PUBLIC_URL): the sandbox delivers notifications here. */
+  readonly apiOrigin: string;
   close(): Promise<void>;
 }
 
@@ -25,9 +29,15 @@ export interface SandboxedApi {
 export async function startSandboxedApi(options: { liveToSandbox?: boolean } = {}): Promise<SandboxedApi> {
   const server = await startSandboxServer();
   const sandbox = httpSandboxProvisioner({ sandboxUrl: server.sandboxUrl });
+  // The API gets its own real HTTP server, so provider notifications arrive over the wire.
+  let fetchApp: (request: Request) => Response | Promise<Response> = () =>
+    new Response(null, { status: 503 });
+  const http = serve({ fetch: (request) => fetchApp(request), port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => http.once('listening', () => resolve()));
+  const apiOrigin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const { app } = createApp({
     db: server.tdb.db,
-    config: { jwtAudience: AUDIENCE, maxBodyBytes: 64 * 1024, publicUrl: server.origin },
+    config: { jwtAudience: AUDIENCE, maxBodyBytes: 64 * 1024, publicUrl: apiOrigin },
     logger: pino({ level: 'silent' }),
     vault: TEST_VAULT,
     // Live accounts reach the real providers in production; a test may point them at the sandbox too.
@@ -37,7 +47,16 @@ export async function startSandboxedApi(options: { liveToSandbox?: boolean } = {
     },
     sandbox,
   });
-  return { server, app, close: () => server.close() };
+  fetchApp = (request) => app.fetch(request);
+  return {
+    server,
+    app,
+    apiOrigin,
+    close: async () => {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await server.close();
+    },
+  };
 }
 
 let n = 0;

@@ -1,0 +1,247 @@
+import { isId, isPaymuxError, newId } from '@paymux/core';
+import { type MerchantAccountRow, type TenantTransaction, withSystem, withTenant } from '@paymux/db';
+import { type Acknowledgement, acknowledgementFor, type CanonicalNotification } from '@paymux/providers';
+import type { OperationContext } from '../context.ts';
+import { type ProviderContext, providerForAccount } from '../merchant-accounts/provider-for-account.ts';
+import { transitionPayment } from '../payments/transition-payment.ts';
+import { settleRefund } from '../refunds/settle-refund.ts';
+
+export type NotificationOutcome = 'applied' | 'duplicate' | 'rejected' | 'unroutable' | 'retry';
+
+export interface IngestResult {
+  readonly outcome: NotificationOutcome;
+  readonly reason?: string;
+  /** The exact answer to send the provider, only after the transaction has committed. */
+  readonly acknowledgement: Acknowledgement;
+}
+
+export interface IncomingProviderNotification {
+  readonly provider: 'wechatpay' | 'alipay';
+  readonly merchantAccountId: string;
+  /** Header names lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly rawBody: string;
+}
+
+// Headers worth keeping with the raw notification (signature material, not cookies).
+const KEPT_HEADERS = [
+  'wechatpay-timestamp',
+  'wechatpay-nonce',
+  'wechatpay-serial',
+  'wechatpay-signature',
+  'content-type',
+];
+
+/**
+ * A provider notification, end to end: route it to its merchant account (the reviewed
+ * system path), verify it with that account's keys (signature, timestamp, serial, GCM tag,
+ * mchid/app id), check it against the stored payment or refund (ids, amount, currency),
+ * then in ONE transaction: compare-and-set the status, append the event, and record the
+ * raw notification with its outcome. The caller answers the provider only after this
+ * returns, i.e. after the commit. Duplicates, reordering and replays change nothing.
+ */
+export async function ingestNotification({
+  ctx,
+  input,
+}: {
+  ctx: OperationContext & ProviderContext;
+  input: IncomingProviderNotification;
+}): Promise<IngestResult> {
+  const answer = (outcome: NotificationOutcome, reason?: string): IngestResult => ({
+    outcome,
+    ...(reason ? { reason } : {}),
+    acknowledgement: acknowledgementFor(
+      input.provider,
+      outcome === 'applied' || outcome === 'duplicate'
+        ? 'accepted'
+        : outcome === 'retry'
+          ? 'retry'
+          : 'rejected',
+    ),
+  });
+
+  if (!isId('mca', input.merchantAccountId)) return answer('unroutable', 'malformed merchant account id');
+  const account = await withSystem(ctx.db, 'notification-routing', (trx) =>
+    trx
+      .selectFrom('merchant_accounts')
+      .selectAll()
+      .where('id', '=', input.merchantAccountId)
+      .executeTakeFirst(),
+  );
+  if (!account || account.provider !== input.provider || account.deleted_at !== null) {
+    return answer('unroutable', 'no such merchant account for this provider');
+  }
+
+  let event: CanonicalNotification;
+  try {
+    const client = await providerForAccount(ctx, account);
+    event = await client.parseNotification({ headers: input.headers, rawBody: input.rawBody });
+  } catch (error) {
+    if (isPaymuxError(error) && error.code === 'notification_rejected') {
+      await record(ctx, account, input, { outcome: 'rejected', reason: error.detail });
+      return answer('rejected', error.detail);
+    }
+    throw error;
+  }
+
+  return await withTenant(ctx.db, account.tenant_id, async (trx) => {
+    const verdict =
+      event.kind === 'payment'
+        ? await applyPaymentEvent(trx, account, event)
+        : await applyRefundEvent(trx, account, event);
+    await insertRecord(trx, account, input, {
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      providerNotificationId: event.notificationId,
+      paymentId: verdict.paymentId,
+      refundId: verdict.refundId,
+    });
+    return answer(verdict.outcome, verdict.reason);
+  });
+}
+
+interface Verdict {
+  readonly outcome: 'applied' | 'duplicate' | 'rejected';
+  readonly reason?: string;
+  readonly paymentId?: string;
+  readonly refundId?: string;
+}
+
+async function applyPaymentEvent(
+  trx: TenantTransaction,
+  account: MerchantAccountRow,
+  event: Extract<CanonicalNotification, { kind: 'payment' }>,
+): Promise<Verdict> {
+  if (!isId('pay', event.outTradeNo))
+    return { outcome: 'rejected', reason: 'out_trade_no is not a Paymux payment' };
+  const payment = await trx
+    .selectFrom('payments')
+    .selectAll()
+    .where('tenant_id', '=', account.tenant_id)
+    .where('id', '=', event.outTradeNo)
+    .where('merchant_account_id', '=', account.id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!payment) return { outcome: 'rejected', reason: 'no such payment on this merchant account' };
+  const ids = { paymentId: payment.id };
+  if (event.amount !== payment.amount || event.currency !== payment.currency) {
+    return {
+      outcome: 'rejected',
+      reason: `amount ${event.amount} ${event.currency} differs from ${payment.amount} ${payment.currency}`,
+      ...ids,
+    };
+  }
+  if (event.status === 'succeeded') {
+    if (payment.status === 'succeeded') {
+      // The same transaction reported again: nothing to do. Another transaction id for an
+      // already paid order would be a provider inconsistency, never applied silently.
+      return payment.provider_transaction_id === null ||
+        payment.provider_transaction_id === event.providerTransactionId
+        ? { outcome: 'duplicate', ...ids }
+        : { outcome: 'rejected', reason: 'a different transaction for an already paid payment', ...ids };
+    }
+    if (payment.status === 'failed')
+      return { outcome: 'rejected', reason: 'the payment already failed', ...ids };
+    const updated = await transitionPayment(trx, payment, 'succeeded', {
+      paid_at: event.paidAt ?? new Date(),
+      provider_transaction_id: event.providerTransactionId,
+    });
+    return updated ? { outcome: 'applied', ...ids } : { outcome: 'duplicate', ...ids };
+  }
+  if ((event.status === 'closed' || event.status === 'failed') && payment.status === 'requires_payment') {
+    const updated = await transitionPayment(
+      trx,
+      payment,
+      event.status,
+      event.status === 'closed' ? { closed_at: new Date() } : { failure_code: event.providerStatus },
+    );
+    return updated ? { outcome: 'applied', ...ids } : { outcome: 'duplicate', ...ids };
+  }
+  // pending, or a terminal state we already hold: nothing to change.
+  return { outcome: 'duplicate', ...ids };
+}
+
+async function applyRefundEvent(
+  trx: TenantTransaction,
+  account: MerchantAccountRow,
+  event: Extract<CanonicalNotification, { kind: 'refund' }>,
+): Promise<Verdict> {
+  if (!isId('rfd', event.outRefundNo))
+    return { outcome: 'rejected', reason: 'out_refund_no is not a Paymux refund' };
+  const refund = await trx
+    .selectFrom('refunds')
+    .selectAll()
+    .where('tenant_id', '=', account.tenant_id)
+    .where('id', '=', event.outRefundNo)
+    .where('merchant_account_id', '=', account.id)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!refund || refund.payment_id !== event.outTradeNo) {
+    return { outcome: 'rejected', reason: 'no such refund on this merchant account' };
+  }
+  const ids = { paymentId: refund.payment_id, refundId: refund.id };
+  if (event.amount !== refund.amount) {
+    return {
+      outcome: 'rejected',
+      reason: `refund amount ${event.amount} differs from ${refund.amount}`,
+      ...ids,
+    };
+  }
+  if (refund.status !== 'pending' || event.status === 'pending' || event.status === 'not_found') {
+    return { outcome: 'duplicate', ...ids };
+  }
+  const settled = await settleRefund(trx, refund, event.status, {
+    providerRefundId: event.providerRefundId,
+    failureCode: event.providerStatus,
+    failureMessage: `The provider reports the refund ${event.providerStatus}.`,
+    ...(event.succeededAt ? { succeededAt: event.succeededAt } : {}),
+  });
+  return settled ? { outcome: 'applied', ...ids } : { outcome: 'duplicate', ...ids };
+}
+
+function keptHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) if (headers[name] !== undefined) out[name] = headers[name];
+  return out;
+}
+
+async function insertRecord(
+  trx: TenantTransaction,
+  account: MerchantAccountRow,
+  input: IncomingProviderNotification,
+  fields: {
+    outcome: 'applied' | 'duplicate' | 'rejected';
+    reason?: string | undefined;
+    providerNotificationId?: string | undefined;
+    paymentId?: string | undefined;
+    refundId?: string | undefined;
+  },
+): Promise<void> {
+  await trx
+    .insertInto('provider_notifications')
+    .values({
+      tenant_id: account.tenant_id,
+      id: newId('ntf'),
+      mode: account.mode,
+      merchant_account_id: account.id,
+      provider: account.provider,
+      provider_notification_id: fields.providerNotificationId ?? null,
+      payment_id: fields.paymentId ?? null,
+      refund_id: fields.refundId ?? null,
+      outcome: fields.outcome,
+      reason: fields.reason?.slice(0, 500) ?? null,
+      headers: JSON.stringify(keptHeaders(input.headers)),
+      body: input.rawBody.slice(0, 65_536),
+    })
+    .execute();
+}
+
+/** Records a rejected notification in its own transaction (no state change happened). */
+async function record(
+  ctx: OperationContext,
+  account: MerchantAccountRow,
+  input: IncomingProviderNotification,
+  fields: { outcome: 'rejected'; reason: string },
+): Promise<void> {
+  await withTenant(ctx.db, account.tenant_id, (trx) => insertRecord(trx, account, input, fields));
+}
