@@ -174,9 +174,9 @@ describe('POST /v1/payments in test mode', () => {
 });
 
 describe('payment lifecycle through test helpers', () => {
-  it('pays a payment: succeeded, with the provider transaction id', async () => {
-    for (const channel of ['wechat.native', 'alipay.qr']) {
-      const payment = await createPayment(channel);
+  it('pays a payment on every channel: succeeded, with the provider transaction id', async () => {
+    for (const [channel, , extra] of CHANNELS) {
+      const payment = await createPayment(channel, extra);
       const res = await call('POST', `/v1/test_helpers/payments/${payment.id}/pay`, shop.key);
       expect(res.status, await res.clone().text()).toBe(200);
       const paid = (await res.json()) as Payment;

@@ -38,6 +38,10 @@ export async function simulatePayer({
       `The payment is ${payment.status}; only a payment awaiting payment can be paid.`,
     );
   }
+  // Alipay page/wap/app trades exist at the provider only once the payer opens them.
+  if (payment.next_action && ['alipay.page', 'alipay.wap', 'alipay.app'].includes(payment.channel)) {
+    await ctx.sandbox.openPayerFlow(payment.next_action);
+  }
   await ctx.sandbox.settleOrder(payment.provider, merchant, payment.id, input.outcome);
   return toPaymentView(await syncPayment({ ctx, input }));
 }

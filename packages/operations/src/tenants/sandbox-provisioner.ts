@@ -17,6 +17,11 @@ export interface SandboxAdminClient extends SandboxProvisioner {
     outTradeNo: string,
     outcome: 'pay' | 'fail',
   ): Promise<void>;
+  /**
+   * Plays the payer's first step where the provider only creates the trade then: the browser
+   * opening a page/wap redirect, or the Alipay app submitting its order string.
+   */
+  openPayerFlow(nextAction: Record<string, unknown>): Promise<void>;
 }
 
 /**
@@ -60,6 +65,34 @@ export function httpSandboxProvisioner(options: {
   return {
     createWechatpayMerchant: (name) => post('/wechatpay/merchants', { name }),
     createAlipayApp: (name) => post('/alipay/apps', { name }),
+    openPayerFlow: async (nextAction) => {
+      const base = options.sandboxUrl.replace(/\/+$/, '');
+      let res: Response | undefined;
+      if (
+        nextAction.type === 'redirect' &&
+        typeof nextAction.url === 'string' &&
+        nextAction.url.startsWith(base)
+      ) {
+        res = await doFetch(nextAction.url, {
+          method: 'GET',
+          redirect: 'manual',
+          signal: AbortSignal.timeout(10_000),
+        });
+      } else if (nextAction.type === 'alipay_app' && typeof nextAction.order_string === 'string') {
+        res = await doFetch(`${base}/alipay/app-pay`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: nextAction.order_string,
+          signal: AbortSignal.timeout(10_000),
+        });
+      }
+      if (res && res.status >= 400) {
+        throw new PaymuxError(
+          'service_unavailable',
+          `The sandbox refused the payer's first step (HTTP ${res.status}).`,
+        );
+      }
+    },
     settleOrder: async (provider, merchant, outTradeNo, outcome) => {
       const base = provider === 'wechatpay' ? `/wechatpay/merchants/${merchant}` : `/alipay/apps/${merchant}`;
       await post(`${base}/orders/${encodeURIComponent(outTradeNo)}/${outcome}`, {});
