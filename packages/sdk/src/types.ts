@@ -291,7 +291,10 @@ export interface Event<TData = Record<string, unknown>> {
 }
 
 export interface EventListParams extends ListParams, TimeRangeParams {
-  readonly type?: EventType;
+  /** One type, or several (sent as the parameter repeated; the API also takes a comma-separated list). */
+  readonly type?: EventType | readonly EventType[];
+  /** Only events about this object id (`pay_…`, `rfd_…`). */
+  readonly object?: string;
 }
 
 /** The JSON body of a webhook, as returned by `verifyWebhook`. */

@@ -13,6 +13,8 @@ import { requestId } from './middleware/request-id.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerNotifyRoutes } from './routes/notify.ts';
+import { registerGetEvent } from './routes/v1/events/get-event.ts';
+import { registerListEvents } from './routes/v1/events/list-events.ts';
 import { registerCreateMerchantAccount } from './routes/v1/merchant-accounts/create-merchant-account.ts';
 import { registerDeleteMerchantAccount } from './routes/v1/merchant-accounts/delete-merchant-account.ts';
 import { registerGetMerchantAccount } from './routes/v1/merchant-accounts/get-merchant-account.ts';
@@ -23,6 +25,7 @@ import { registerClosePayment } from './routes/v1/payments/close-payment.ts';
 import { registerCreatePayment } from './routes/v1/payments/create-payment.ts';
 import { registerGetPayment } from './routes/v1/payments/get-payment.ts';
 import { registerListPayments } from './routes/v1/payments/list-payments.ts';
+import { registerPaymentTimeline } from './routes/v1/payments/payment-timeline.ts';
 import { registerCreateRefund } from './routes/v1/refunds/create-refund.ts';
 import { registerGetRefund } from './routes/v1/refunds/get-refund.ts';
 import { registerListRefunds } from './routes/v1/refunds/list-refunds.ts';
@@ -108,10 +111,13 @@ export function createApp(deps: AppDeps): PaymuxApp {
   registerListPayments(app, requireScope, deps);
   registerGetPayment(app, requireScope, deps);
   registerClosePayment(app, requireScope, deps);
+  registerPaymentTimeline(app, requireScope, deps);
   registerCreateRefund(app, requireScope, deps);
   registerListRefunds(app, requireScope, deps);
   registerGetRefund(app, requireScope, deps);
   registerSettleTestPayment(app, requireScope, deps);
+  registerListEvents(app, requireScope, deps);
+  registerGetEvent(app, requireScope, deps);
 
   registerDocs(app);
   app.doc31('/openapi.json', {

@@ -1,4 +1,4 @@
-import { PaymuxError } from '@paymux/core';
+import { newId, PaymuxError } from '@paymux/core';
 import { type PaymentRow, withTenant } from '@paymux/db';
 import type { PaymentQueryResult } from '@paymux/providers';
 import type { OperationContext } from '../context.ts';
@@ -63,5 +63,21 @@ export async function syncPayment({
   });
   const client = await providerForAccount(ctx, account);
   const result = await client.queryPayment({ outTradeNo: payment.id, expectedAmount: payment.amount });
+  // Every answered query goes on the payment's timeline, even one that changes nothing. Its
+  // own transaction: the query happened whatever applying it does. Activity ids are internal
+  // (never shown), so they borrow a time-ordered id body under an unregistered 'act' prefix.
+  await withTenant(ctx.db, payment.tenant_id, (trx) =>
+    trx
+      .insertInto('payment_activity')
+      .values({
+        tenant_id: payment.tenant_id,
+        id: `act_${newId('req').slice('req_'.length)}`,
+        payment_id: payment.id,
+        kind: 'query',
+        outcome: result.status,
+        detail: JSON.stringify({ provider_status: result.providerStatus }),
+      })
+      .execute(),
+  );
   return await applyPaymentQuery(ctx, payment, result);
 }
