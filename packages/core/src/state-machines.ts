@@ -7,13 +7,15 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 export const REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
-// closed → succeeded exists because a payer can complete payment at the
-// provider after we closed the order here; the money moved, so we record it.
+// closed → succeeded and failed → succeeded exist because a payer can complete payment
+// at the provider after we closed the order here, or pay again after a failed attempt
+// (WeChat Pay's PAYERROR is not final for the order): the money moved, so we record it,
+// flagged `late`. Nothing else ever leaves a terminal state.
 const PAYMENT_TRANSITIONS = {
   requires_payment: ['succeeded', 'closed', 'failed'],
   succeeded: [],
   closed: ['succeeded'],
-  failed: [],
+  failed: ['succeeded'],
 } as const satisfies Record<PaymentStatus, readonly PaymentStatus[]>;
 
 const REFUND_TRANSITIONS = {
@@ -43,7 +45,7 @@ export function isRefundStatus(value: unknown): value is RefundStatus {
 }
 
 /**
- * Validates a payment status change. `late` is true for closed → succeeded,
+ * Validates a payment status change. `late` is true for closed/failed → succeeded,
  * which the event must report. Everything else, including staying in the same
  * state, throws `illegal_transition`: callers treat a duplicate notification
  * as a no-op before asking.
@@ -57,7 +59,7 @@ export function paymentTransition(from: PaymentStatus, to: PaymentStatus): { lat
   if (!allowed(PAYMENT_TRANSITIONS, from, to)) {
     throw illegal('payment', from, to);
   }
-  return { late: from === 'closed' };
+  return { late: from === 'closed' || from === 'failed' };
 }
 
 /**

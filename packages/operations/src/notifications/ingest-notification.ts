@@ -140,8 +140,6 @@ async function applyPaymentEvent(
         ? { outcome: 'duplicate', ...ids }
         : { outcome: 'rejected', reason: 'a different transaction for an already paid payment', ...ids };
     }
-    if (payment.status === 'failed')
-      return { outcome: 'rejected', reason: 'the payment already failed', ...ids };
     const updated = await transitionPayment(trx, payment, 'succeeded', {
       paid_at: event.paidAt ?? new Date(),
       provider_transaction_id: event.providerTransactionId,
@@ -184,6 +182,20 @@ async function applyRefundEvent(
     return {
       outcome: 'rejected',
       reason: `refund amount ${event.amount} differs from ${refund.amount}`,
+      ...ids,
+    };
+  }
+  if (
+    refund.status !== 'pending' &&
+    event.status !== 'pending' &&
+    event.status !== 'not_found' &&
+    event.status !== refund.status
+  ) {
+    // A final outcome here that the provider contradicts: acknowledged (retrying changes
+    // nothing) but recorded with the conflict, for the tenant's timeline and reconciliation.
+    return {
+      outcome: 'duplicate',
+      reason: `conflict: ${refund.status} here, ${event.providerStatus} at the provider`,
       ...ids,
     };
   }
@@ -231,7 +243,8 @@ async function insertRecord(
       outcome: fields.outcome,
       reason: fields.reason?.slice(0, 500) ?? null,
       headers: JSON.stringify(keptHeaders(input.headers)),
-      body: input.rawBody.slice(0, 65_536),
+      // A refused body may be anyone's (another merchant's form, junk): keep only a sample.
+      body: fields.outcome === 'rejected' ? input.rawBody.slice(0, 4_096) : input.rawBody.slice(0, 65_536),
     })
     .execute();
 }

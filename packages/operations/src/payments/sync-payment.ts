@@ -24,7 +24,8 @@ export async function applyPaymentQuery(
     let next: PaymentRow | undefined;
     if (
       result.status === 'succeeded' &&
-      (current.status === 'requires_payment' || current.status === 'closed')
+      // Paid at the provider: a late success if it had been closed or failed here.
+      current.status !== 'succeeded'
     ) {
       next = await transitionPayment(trx, current, 'succeeded', {
         paid_at: result.paidAt ?? new Date(),

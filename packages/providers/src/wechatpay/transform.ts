@@ -25,10 +25,12 @@ export function refundStatusOf(status: unknown): ProviderRefundStatus {
     case 'SUCCESS':
       return 'succeeded';
     case 'CLOSED':
-    case 'ABNORMAL':
       return 'failed';
     default:
-      return 'pending'; // PROCESSING, and anything new
+      // PROCESSING, and ABNORMAL: the money has left the merchant but could not reach the
+      // payer's account and awaits handling at WeChat Pay, so it is neither refunded to us
+      // nor failed; its amount stays reserved. And anything new.
+      return 'pending';
   }
 }
 
