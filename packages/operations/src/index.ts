@@ -11,6 +11,16 @@ export { type AuditEntry, recordAudit } from './audit.ts';
 export { type Actor, OPERATOR, type OperationContext } from './context.ts';
 export { appendEvent } from './events/append-event.ts';
 export { type EventView, toEventView } from './events/event-view.ts';
+export { enqueueJobs, type JobToEnqueue } from './jobs/enqueue-jobs.ts';
+export {
+  DEFAULT_LIFECYCLE_SCHEDULE,
+  LIFECYCLE_QUEUES,
+  type LifecycleSchedule,
+  type PaymentJobData,
+  type RefundJobData,
+  schedulePaymentJobs,
+  scheduleRefundSync,
+} from './jobs/lifecycle-jobs.ts';
 export {
   type CreateMerchantAccountInput,
   createMerchantAccount,

@@ -3,6 +3,7 @@ import * as foundation from './2026-11-26-0001-foundation.ts';
 import * as merchantAccountCredentials from './2026-11-26-0002-merchant-account-credentials.ts';
 import * as payments from './2026-11-26-0003-payments.ts';
 import * as eventsAndNotifications from './2026-11-26-0004-events-and-notifications.ts';
+import * as jobQueue from './2026-11-26-0005-job-queue.ts';
 
 /**
  * Every migration, in order. Names sort by date so Kysely's ordering check holds;
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0002-merchant-account-credentials': merchantAccountCredentials,
   '2026-11-26-0003-payments': payments,
   '2026-11-26-0004-events-and-notifications': eventsAndNotifications,
+  '2026-11-26-0005-job-queue': jobQueue,
 };

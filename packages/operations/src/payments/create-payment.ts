@@ -3,6 +3,7 @@ import { withTenant } from '@paymux/db';
 import type { NextAction } from '@paymux/providers';
 import { z } from 'zod';
 import type { OperationContext } from '../context.ts';
+import { type LifecycleSchedule, schedulePaymentJobs } from '../jobs/lifecycle-jobs.ts';
 import { type ProviderContext, providerForAccount } from '../merchant-accounts/provider-for-account.ts';
 import { parseInput } from '../parse-input.ts';
 import { isUniqueViolation } from '../pg-errors.ts';
@@ -69,6 +70,8 @@ export type CreatePaymentInput = z.input<typeof createPaymentInput>;
 export interface PaymentContext extends OperationContext, ProviderContext {
   /** Base URL providers call back: notify_url = PUBLIC_URL/notify/{provider}/{merchant_account_id}. */
   readonly publicUrl: string;
+  /** When the sync and expiry jobs run (default: DEFAULT_LIFECYCLE_SCHEDULE); tests shorten it. */
+  readonly jobSchedule?: LifecycleSchedule | undefined;
 }
 
 /**
@@ -124,6 +127,8 @@ export async function createPayment({
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      // Transactional outbox: the sync and expiry jobs commit with the payment or not at all.
+      await schedulePaymentJobs(trx, payment, ctx.jobSchedule);
       return { account, payment };
     });
   try {

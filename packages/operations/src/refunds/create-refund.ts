@@ -4,6 +4,7 @@ import type { RefundResult } from '@paymux/providers';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { OperationContext } from '../context.ts';
+import { type LifecycleSchedule, scheduleRefundSync } from '../jobs/lifecycle-jobs.ts';
 import { type ProviderContext, providerForAccount } from '../merchant-accounts/provider-for-account.ts';
 import { parseInput } from '../parse-input.ts';
 import { findPayment } from '../payments/find-payment.ts';
@@ -43,7 +44,8 @@ export async function createRefund({
   ctx,
   input,
 }: {
-  ctx: OperationContext & ProviderContext & { publicUrl: string };
+  ctx: OperationContext &
+    ProviderContext & { publicUrl: string; jobSchedule?: LifecycleSchedule | undefined };
   input: CreateRefundInput;
 }): Promise<RefundView> {
   const r = parseInput(createRefundInput, input);
@@ -84,6 +86,9 @@ export async function createRefund({
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      // Transactional outbox, with the pending refund: a crash during the provider call below
+      // still leaves its sync jobs behind. A refund settled at once makes them no-ops.
+      await scheduleRefundSync(trx, refund, ctx.jobSchedule);
       await trx
         .updateTable('payments')
         .set({ amount_refunded: sql<bigint>`amount_refunded + ${amount}`, updated_at: sql<Date>`now()` })

@@ -7,9 +7,11 @@ import { sandboxCommand } from './sandbox.ts';
 import { startCommand } from './start.ts';
 import { tenantCreateCommand } from './tenant-create.ts';
 import { tokenCommand } from './token.ts';
+import { workerCommand } from './worker.ts';
 
 export const COMMANDS: readonly Command[] = [
   startCommand,
+  workerCommand,
   sandboxCommand,
   migrateCommand,
   tenantCreateCommand,

@@ -1,11 +1,11 @@
 import { serve } from '@hono/node-server';
 import { ApiKeyCache, createApp, createLogger } from '@paymux/api';
 import { CredentialCache } from '@paymux/operations';
-import { sandboxEndpoints } from '@paymux/providers';
 import { CliError, type Command, writeLine } from '../command.ts';
 import { openDatabase } from '../database.ts';
 import { openSandbox, sandboxAdminFor } from '../sandbox.ts';
 import { openVault } from '../vault.ts';
+import { providerEndpointsFor, runWorker } from './run-worker.ts';
 
 export const startCommand: Command = {
   path: ['start'],
@@ -44,18 +44,23 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       credentialCache: new CredentialCache(),
       providerTimeoutMs: config.providerTimeoutMs,
       sandbox: sandboxAdminFor(config, running),
-      providerEndpoints: {
-        live: {
-          wechatpayBaseUrl: config.wechatpayBaseUrl,
-          alipayGatewayUrl: config.alipayGatewayUrl,
-          alipayEndpoint: config.alipayEndpoint,
-        },
-        test: sandboxEndpoints(config.sandboxUrl),
-      },
+      providerEndpoints: providerEndpointsFor(config),
     });
 
     app.route('/sandbox', running.sandbox.app);
     running.sandbox.start();
+
+    // The job worker, in this process (production runs `paymux worker` on its own). Jobs due
+    // before the server listens (after a restart) meet a refused sandbox and are retried.
+    let worker: Awaited<ReturnType<typeof runWorker>>;
+    try {
+      worker = await runWorker(config, handle, keyring.provider, logger);
+    } catch (error) {
+      await running.stop();
+      await apiKeyCache.close();
+      await handle.close();
+      throw error;
+    }
 
     const server = serve({ fetch: app.fetch, port: config.port, hostname: '0.0.0.0' });
     try {
@@ -64,6 +69,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
         server.once('error', reject);
       });
     } catch (error) {
+      await worker.stop();
       await running.stop();
       await apiKeyCache.close();
       await handle.close();
@@ -78,6 +84,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
     writeLine(io.stdout, `  API:        ${base}/v1`);
     writeLine(io.stdout, `  OpenAPI:    ${base}/openapi.json`);
     writeLine(io.stdout, `  Sandbox:    ${base}/sandbox (WeChat Pay v3 + Alipay simulator)`);
+    writeLine(io.stdout, '  Worker:     payment sync and expiry, refund sync (in this process)');
     writeLine(io.stdout, `  Health:     ${base}/readyz   Metrics: ${base}/metrics`);
     writeLine(
       io.stdout,
@@ -101,8 +108,11 @@ reuses the data. Configuration comes from the environment (see README.md).`,
         stopping = true;
         writeLine(io.stdout, `\n${signal} received: stopping…`);
         // Stop accepting connections, let in-flight requests finish, then release the
-        // database; embedded PostgreSQL is stopped last.
+        // database; embedded PostgreSQL is stopped last. The worker stops alongside (its
+        // in-flight jobs get a bounded grace, then go back to the queue) before the pools close.
+        const workerStopped = worker.stop();
         server.close(async () => {
+          await workerStopped;
           await running.stop();
           await apiKeyCache.close();
           await handle.close();

@@ -1,0 +1,46 @@
+import type { Database } from '@paymux/db';
+import { sql, type Transaction } from 'kysely';
+
+/** One job to write: a pg-boss queue, a payload of ids only, and when it may start. */
+export interface JobToEnqueue {
+  readonly queue: string;
+  readonly data: Readonly<Record<string, string | boolean>>;
+  /** An absolute time, or seconds from the transaction's `now()` (the database clock pg-boss uses). */
+  readonly startAfter: Date | { readonly delayS: number };
+}
+
+/**
+ * Writes pg-boss job rows inside the caller's transaction (transactional outbox): they
+ * commit with the state change or not at all. This is pg-boss's documented SQL path
+ * (`INSERT` into `pgboss.job`): like `send()`, each row copies its queue's policy, retry,
+ * expiry, heartbeat and retention settings, so the queue (created by the job-queue
+ * migration, tuned by the worker) stays the one place they are set. It needs no pg-boss
+ * instance, so any process holding the app pool can enqueue; `paymux_app` may insert
+ * jobs and read queue settings, nothing else (migration 0005).
+ */
+export async function enqueueJobs(trx: Transaction<Database>, jobs: readonly JobToEnqueue[]): Promise<void> {
+  if (jobs.length === 0) return;
+  const rows = jobs.map(
+    (job) =>
+      sql`(${job.queue}::text, ${JSON.stringify(job.data)}::jsonb, ${
+        job.startAfter instanceof Date
+          ? sql`${job.startAfter}::timestamptz`
+          : sql`now() + ${job.startAfter.delayS} * interval '1 second'`
+      })`,
+  );
+  const result = await sql`
+    insert into pgboss.job (
+      name, data, start_after, policy, retry_limit, retry_delay, retry_backoff, retry_delay_max,
+      expire_seconds, deletion_seconds, keep_until, heartbeat_seconds, dead_letter
+    )
+    select q.name, j.data, j.start_after, q.policy, q.retry_limit, q.retry_delay, q.retry_backoff,
+      q.retry_delay_max, q.expire_seconds, q.deletion_seconds,
+      j.start_after + q.retention_seconds * interval '1 second', q.heartbeat_seconds, q.dead_letter
+    from (values ${sql.join(rows)}) as j (name, data, start_after)
+    join pgboss.queue q on q.name = j.name
+  `.execute(trx);
+  // A queue that does not exist would drop its jobs silently; fail the whole transaction instead.
+  if (result.numAffectedRows !== BigInt(jobs.length)) {
+    throw new Error(`enqueueJobs: ${jobs.length} jobs given, ${result.numAffectedRows ?? 0} written`);
+  }
+}

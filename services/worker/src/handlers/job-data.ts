@@ -1,0 +1,37 @@
+import { isId, PaymuxError } from '@paymux/core';
+import type { PaymentJobData, RefundJobData } from '@paymux/operations';
+
+// Payloads come from our own transactions, but the queue is outside row-level security:
+// check their shape before they reach withTenant, and treat them as hints (the handler
+// loads the object under the tenant and applies only what the provider says).
+
+function invalid(what: string): PaymuxError {
+  return new PaymuxError('invalid_request', `Malformed ${what} job payload.`);
+}
+
+function scopeOf(data: Record<string, unknown>, what: string): { tenantId: string; mode: 'test' | 'live' } {
+  const tenantId = data.tenant_id;
+  const mode = data.mode;
+  if (typeof tenantId !== 'string' || !isId('tnt', tenantId)) throw invalid(what);
+  if (mode !== 'test' && mode !== 'live') throw invalid(what);
+  return { tenantId, mode };
+}
+
+export function parsePaymentJob(data: unknown): { tenantId: string; mode: 'test' | 'live'; id: string } {
+  const d = (data ?? {}) as Partial<PaymentJobData> & Record<string, unknown>;
+  const scope = scopeOf(d, 'payment');
+  if (typeof d.payment_id !== 'string' || !isId('pay', d.payment_id)) throw invalid('payment');
+  return { ...scope, id: d.payment_id };
+}
+
+export function parseRefundJob(data: unknown): {
+  tenantId: string;
+  mode: 'test' | 'live';
+  id: string;
+  final: boolean;
+} {
+  const d = (data ?? {}) as Partial<RefundJobData> & Record<string, unknown>;
+  const scope = scopeOf(d, 'refund');
+  if (typeof d.refund_id !== 'string' || !isId('rfd', d.refund_id)) throw invalid('refund');
+  return { ...scope, id: d.refund_id, final: d.final === true };
+}

@@ -1,0 +1,18 @@
+/**
+ * @paymux/worker: the job worker (pg-boss on the same PostgreSQL) and the payment
+ * lifecycle handlers: payment sync, payment expiry, refund sync.
+ *
+ * @example
+ * const worker = await startWorker({ db, url, providerCtx, logger });
+ * await worker.stop();
+ */
+
+export type { JobContext, JobOutcome } from './handlers/job-context.ts';
+export { JOB_SCHEMA, startWorker, Worker } from './worker.ts';
+export {
+  DEFAULT_QUEUE_SETTINGS,
+  DEFAULT_TIMINGS,
+  type QueueSettings,
+  type WorkerOptions,
+  type WorkerTimings,
+} from './worker-options.ts';

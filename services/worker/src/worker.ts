@@ -1,0 +1,121 @@
+import { LIFECYCLE_QUEUES } from '@paymux/operations';
+import { PgBoss } from 'pg-boss';
+import { expirePaymentJob } from './handlers/expire-payment-job.ts';
+import type { JobContext } from './handlers/job-context.ts';
+import { syncPaymentJob } from './handlers/sync-payment-job.ts';
+import { syncRefundJob } from './handlers/sync-refund-job.ts';
+import { type JobHandler, runJob } from './run-job.ts';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  DEFAULT_TIMINGS,
+  type QueueSettings,
+  type WorkerOptions,
+  type WorkerTimings,
+} from './worker-options.ts';
+
+/** pg-boss's schema, installed by migration 2026-11-26-0005-job-queue. */
+export const JOB_SCHEMA = 'pgboss';
+
+const HANDLERS: ReadonlyArray<readonly [string, JobHandler]> = [
+  [LIFECYCLE_QUEUES.paymentSync, syncPaymentJob],
+  [LIFECYCLE_QUEUES.paymentExpire, expirePaymentJob],
+  [LIFECYCLE_QUEUES.refundSync, syncRefundJob],
+];
+
+/**
+ * The job worker: pg-boss on the same PostgreSQL, working the payment lifecycle queues.
+ * Several workers (processes) may run; claims use SKIP LOCKED, and every handler is
+ * idempotent because side effects stay at-least-once.
+ *
+ * @example
+ * const worker = await startWorker({ db, url, providerCtx, logger });
+ * process.once('SIGTERM', () => worker.stop());
+ */
+export class Worker {
+  readonly #options: WorkerOptions;
+  readonly #timings: WorkerTimings;
+  readonly #settings: QueueSettings;
+  readonly #boss: PgBoss;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: WorkerOptions) {
+    this.#options = options;
+    this.#timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.#settings = { ...DEFAULT_QUEUE_SETTINGS, ...options.queueSettings };
+    this.#boss = new PgBoss({
+      connectionString: options.url,
+      schema: JOB_SCHEMA,
+      application_name: 'paymux:worker',
+      max: options.poolSize ?? 4,
+      // The schema is installed by our migration; pg-boss still migrates it forward after an upgrade.
+      migrate: true,
+      supervise: true,
+      superviseIntervalSeconds: this.#timings.superviseIntervalSeconds,
+      monitorIntervalSeconds: this.#timings.monitorIntervalSeconds,
+      schedule: false,
+    });
+  }
+
+  /** The pg-boss instance (owner connection), e.g. to inspect jobs in tests or tooling. */
+  get boss(): PgBoss {
+    return this.#boss;
+  }
+
+  async start(): Promise<void> {
+    const { logger } = this.#options;
+    this.#boss.on('error', (error) => logger.error({ err: error }, 'job queue error'));
+    this.#boss.on('warning', (warning) => logger.warn({ warning }, 'job queue warning'));
+    await this.#boss.start();
+    const ctx: JobContext = {
+      ...this.#options.providerCtx,
+      db: this.#options.db,
+      actor: { type: 'system', id: 'worker' },
+      logger: logger.child({ component: 'worker' }),
+    };
+    for (const [queue, handler] of HANDLERS) {
+      // The migration created the queue; this re-creates it if missing and applies today's settings.
+      await this.#boss.createQueue(queue, { policy: 'standard', ...this.#settings, retryBackoff: true });
+      await this.#boss.updateQueue(queue, {
+        retryLimit: this.#settings.retryLimit,
+        retryDelay: this.#settings.retryDelay,
+        retryBackoff: true,
+        expireInSeconds: this.#settings.expireInSeconds,
+      });
+      await this.#boss.work(
+        queue,
+        {
+          batchSize: 1,
+          localConcurrency: this.#options.concurrency ?? 4,
+          pollingIntervalSeconds: this.#timings.pollingIntervalSeconds,
+        },
+        async ([job]) => (job ? await runJob(ctx, queue, job, handler) : undefined),
+      );
+    }
+    logger.info({ queues: HANDLERS.map(([q]) => q) }, 'worker started');
+  }
+
+  /**
+   * Graceful stop: no new claims; in-flight handlers get `stopTimeoutMs`, after which
+   * pg-boss fails their jobs so they are retried (by this or another worker); then the
+   * pool closes. Safe to call more than once.
+   */
+  async stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await this.#boss.stop({ graceful: true, timeout: this.#timings.stopTimeoutMs, close: true });
+      this.#options.logger.info('worker stopped');
+    })();
+    return await this.#stopping;
+  }
+}
+
+/** Creates and starts a Worker. */
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const worker = new Worker(options);
+  try {
+    await worker.start();
+  } catch (error) {
+    await worker.stop().catch(() => {});
+    throw error;
+  }
+  return worker;
+}
