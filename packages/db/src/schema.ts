@@ -10,6 +10,8 @@ export type MembershipRole = 'owner' | 'admin' | 'developer' | 'viewer';
 export interface TenantsTable {
   id: string;
   name: string;
+  /** Refund a payment that succeeded at the provider after Paymux closed or failed it. */
+  auto_refund_late_payments: Generated<boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

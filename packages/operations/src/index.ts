@@ -18,6 +18,7 @@ export {
   type LifecycleSchedule,
   type PaymentJobData,
   type RefundJobData,
+  scheduleAutoRefund,
   schedulePaymentJobs,
   scheduleRefundSync,
 } from './jobs/lifecycle-jobs.ts';
@@ -83,4 +84,5 @@ export {
   type SandboxProvisioner,
   wechatpayCredentialsFromBundle,
 } from './tenants/sandbox-provisioner.ts';
+export { type TenantSettings, updateTenantSettings } from './tenants/update-tenant-settings.ts';
 export { countStale, type RewrapProgress, rewrapSecrets } from './vault/rewrap-secrets.ts';

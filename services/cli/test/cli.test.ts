@@ -26,9 +26,13 @@ describe('paymux CLI', () => {
       ['start'],
       ['migrate'],
       ['tenant', 'create'],
+      ['tenant', 'configure'],
       ['api-key', 'create'],
       ['api-key', 'revoke'],
       ['token'],
+      ['sandbox'],
+      ['worker'],
+      ['master-key', 'rotate'],
     ]) {
       const result = await runCli([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);

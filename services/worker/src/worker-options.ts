@@ -50,6 +50,8 @@ export interface WorkerOptions {
   /** Owner connection string for pg-boss (its schema is outside row-level security). */
   readonly url: string;
   readonly providerCtx: ProviderContext;
+  /** PUBLIC_URL: the notify_url base of refunds the worker starts (late-payment auto-refunds). */
+  readonly publicUrl?: string;
   readonly logger: Logger;
   readonly timings?: Partial<WorkerTimings>;
   readonly queueSettings?: Partial<QueueSettings>;

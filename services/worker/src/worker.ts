@@ -1,5 +1,6 @@
 import { LIFECYCLE_QUEUES } from '@paymux/operations';
 import { PgBoss } from 'pg-boss';
+import { autoRefundJob } from './handlers/auto-refund-job.ts';
 import { expirePaymentJob } from './handlers/expire-payment-job.ts';
 import type { JobContext } from './handlers/job-context.ts';
 import { syncPaymentJob } from './handlers/sync-payment-job.ts';
@@ -20,6 +21,7 @@ const HANDLERS: ReadonlyArray<readonly [string, JobHandler]> = [
   [LIFECYCLE_QUEUES.paymentSync, syncPaymentJob],
   [LIFECYCLE_QUEUES.paymentExpire, expirePaymentJob],
   [LIFECYCLE_QUEUES.refundSync, syncRefundJob],
+  [LIFECYCLE_QUEUES.paymentAutoRefund, autoRefundJob],
 ];
 
 /**
@@ -68,6 +70,7 @@ export class Worker {
     await this.#boss.start();
     const ctx: JobContext = {
       ...this.#options.providerCtx,
+      publicUrl: this.#options.publicUrl ?? 'http://localhost:4000',
       db: this.#options.db,
       actor: { type: 'system', id: 'worker' },
       logger: logger.child({ component: 'worker' }),

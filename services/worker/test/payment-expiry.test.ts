@@ -1,3 +1,4 @@
+import { OPERATOR, updateTenantSettings } from '@paymux/operations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
@@ -103,10 +104,48 @@ describe('late success', () => {
     return state;
   };
 
+  const refundsOf = (paymentId: string) =>
+    h.server.tdb.owner
+      .selectFrom('refunds')
+      .select(['amount', 'status', 'merchant_refund_id'])
+      .where('payment_id', '=', paymentId)
+      .execute();
+
   it('is recorded from the provider notification: succeeded, late, one payment.succeeded event', async () => {
     const payment = await closedThenPaid({ withhold: false, lateCheckDelayS: 60 });
     const state = await expectOneLateSuccess(payment.id);
     expect(state.notifications).toBeGreaterThanOrEqual(1);
+    // The tenant did not ask for automatic refunds (the default): none is made.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await refundsOf(payment.id)).toEqual([]);
+  });
+
+  it('is refunded in full, once, when the tenant asked for automatic refunds of late payments', async () => {
+    await updateTenantSettings({
+      ctx: { db: h.server.tdb.db, actor: OPERATOR },
+      input: { tenantId: tenant.tenantId, auto_refund_late_payments: true },
+    });
+    try {
+      const payment = await closedThenPaid({ withhold: false, lateCheckDelayS: 60 });
+      await expectOneLateSuccess(payment.id);
+      const [refund] = await eventually(
+        async () => {
+          const rows = await refundsOf(payment.id);
+          return rows.length > 0 && rows.every((r) => r.status === 'succeeded') ? rows : undefined;
+        },
+        15_000,
+        'the automatic refund',
+      );
+      expect(refund).toEqual({ amount: 700n, status: 'succeeded', merchant_refund_id: `late-${payment.id}` });
+      // A duplicate notification (a second late-success attempt) refunds nothing more.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await refundsOf(payment.id)).toHaveLength(1);
+    } finally {
+      await updateTenantSettings({
+        ctx: { db: h.server.tdb.db, actor: OPERATOR },
+        input: { tenantId: tenant.tenantId, auto_refund_late_payments: false },
+      });
+    }
   });
 
   it('is recorded by the late check when no notification arrives', async () => {

@@ -4,6 +4,7 @@ import * as merchantAccountCredentials from './2026-11-26-0002-merchant-account-
 import * as payments from './2026-11-26-0003-payments.ts';
 import * as eventsAndNotifications from './2026-11-26-0004-events-and-notifications.ts';
 import * as jobQueue from './2026-11-26-0005-job-queue.ts';
+import * as autoRefundLatePayments from './2026-11-26-0006-auto-refund-late-payments.ts';
 
 /**
  * Every migration, in order. Names sort by date so Kysely's ordering check holds;
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0003-payments': payments,
   '2026-11-26-0004-events-and-notifications': eventsAndNotifications,
   '2026-11-26-0005-job-queue': jobQueue,
+  '2026-11-26-0006-auto-refund-late-payments': autoRefundLatePayments,
 };

@@ -7,6 +7,8 @@ export const LIFECYCLE_QUEUES = {
   paymentSync: 'payment.sync',
   paymentExpire: 'payment.expire',
   refundSync: 'refund.sync',
+  /** Created by migration 0006: refunds a late payment when the tenant asks for it. */
+  paymentAutoRefund: 'payment.auto_refund',
 } as const;
 
 /** Job payloads carry ids only: the handler loads everything else under the tenant. */
@@ -87,4 +89,15 @@ export async function scheduleRefundSync(
       return { queue: LIFECYCLE_QUEUES.refundSync, data: { ...data }, startAfter: { delayS } };
     }),
   );
+}
+
+/**
+ * In the transaction that records a late success, when the tenant asked for it: one job
+ * that refunds the whole payment (idempotent: its refund id is derived from the payment).
+ */
+export async function scheduleAutoRefund(trx: Transaction<Database>, payment: PaymentRow): Promise<void> {
+  const data: PaymentJobData = { tenant_id: payment.tenant_id, mode: payment.mode, payment_id: payment.id };
+  await enqueueJobs(trx, [
+    { queue: LIFECYCLE_QUEUES.paymentAutoRefund, data: { ...data }, startAfter: { delayS: 0 } },
+  ]);
 }

@@ -2,6 +2,7 @@ import { type PaymentStatus, paymentTransition } from '@paymux/core';
 import type { Database, PaymentRow, PaymentsTable } from '@paymux/db';
 import { sql, type Transaction, type Updateable } from 'kysely';
 import { appendEvent } from '../events/append-event.ts';
+import { scheduleAutoRefund } from '../jobs/lifecycle-jobs.ts';
 import { toPaymentView } from './payment-view.ts';
 
 /**
@@ -25,6 +26,16 @@ export async function transitionPayment(
     .where('status', '=', payment.status)
     .returningAll()
     .executeTakeFirst();
+  if (updated?.late && to === 'succeeded') {
+    // Money arrived for a payment the tenant already considered over: refund it at once if
+    // the tenant asked for that (committed with the transition, run by the worker).
+    const tenant = await trx
+      .selectFrom('tenants')
+      .select('auto_refund_late_payments')
+      .where('id', '=', updated.tenant_id)
+      .executeTakeFirst();
+    if (tenant?.auto_refund_late_payments) await scheduleAutoRefund(trx, updated);
+  }
   if (updated && to !== 'requires_payment') {
     // One event per transition, in the same transaction; a late success says so in its data.
     await appendEvent(trx, {

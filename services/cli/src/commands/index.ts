@@ -5,6 +5,7 @@ import { masterKeyRotateCommand } from './master-key-rotate.ts';
 import { migrateCommand } from './migrate.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { startCommand } from './start.ts';
+import { tenantConfigureCommand } from './tenant-configure.ts';
 import { tenantCreateCommand } from './tenant-create.ts';
 import { tokenCommand } from './token.ts';
 import { workerCommand } from './worker.ts';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   sandboxCommand,
   migrateCommand,
   tenantCreateCommand,
+  tenantConfigureCommand,
   apiKeyCreateCommand,
   apiKeyRevokeCommand,
   tokenCommand,

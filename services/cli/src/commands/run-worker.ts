@@ -39,6 +39,7 @@ export async function runWorker(
       providerTimeoutMs: config.providerTimeoutMs,
     },
     logger,
+    publicUrl: config.publicUrl,
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.stopTimeoutMs !== undefined ? { timings: { stopTimeoutMs: options.stopTimeoutMs } } : {}),
   });

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 export type JobContext = OperationContext &
   ProviderContext & {
     readonly logger: Logger;
+    /** PUBLIC_URL, for the notify_url of refunds the worker starts. */
+    readonly publicUrl: string;
   };
 
 /** What a handler reports; stored as the job's output (ids and statuses only). */
