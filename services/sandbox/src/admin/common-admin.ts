@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { SandboxProvider } from '../db/schema.ts';
+import type { Notification, SandboxProvider } from '../db/schema.ts';
 import type { SandboxDeps } from '../deps.ts';
 import { findOrder, refreshExpiry } from '../orders/order-store.ts';
 import type { SandboxProviderModule } from '../provider-module.ts';
@@ -183,39 +183,7 @@ export function commonAdmin(
   });
 
   // Resend and duplicate make new deliveries of the same body (the provider re-notifying).
-  app.post('/notifications/:id/duplicate', async (c) => {
-    const n = await notificationOr404(c.req.param('id'));
-    if (!n) return c.json({ code: 'NOT_FOUND', message: 'No such notification.' }, 404);
-    const parsed = await body(c, z.object({ count: z.number().int().min(1).max(50).default(1) }).strict());
-    if (!parsed.success) return c.json(bad('body must be {"count": 1..50}'), 400);
-    const ids: string[] = [];
-    for (let i = 0; i < parsed.data.count; i += 1) {
-      const id = randomUUID();
-      ids.push(id);
-      await deps.db
-        .insertInto('notifications')
-        .values({
-          id,
-          provider: n.provider,
-          merchant: n.merchant,
-          kind: n.kind,
-          ref: n.ref,
-          url: n.url,
-          content_type: n.content_type,
-          body: n.body,
-          status: 'pending',
-          next_attempt_at: deps.now(),
-          signtest: n.signtest,
-          created_at: deps.now(),
-        })
-        .execute();
-    }
-    kick();
-    return c.json({ ids }, 201);
-  });
-  app.post('/notifications/:id/resend', async (c) => {
-    const n = await notificationOr404(c.req.param('id'));
-    if (!n) return c.json({ code: 'NOT_FOUND', message: 'No such notification.' }, 404);
+  const deliverAgain = async (n: Notification): Promise<string> => {
     const id = randomUUID();
     await deps.db
       .insertInto('notifications')
@@ -234,6 +202,22 @@ export function commonAdmin(
         created_at: deps.now(),
       })
       .execute();
+    return id;
+  };
+  app.post('/notifications/:id/duplicate', async (c) => {
+    const n = await notificationOr404(c.req.param('id'));
+    if (!n) return c.json({ code: 'NOT_FOUND', message: 'No such notification.' }, 404);
+    const parsed = await body(c, z.object({ count: z.number().int().min(1).max(50).default(1) }).strict());
+    if (!parsed.success) return c.json(bad('body must be {"count": 1..50}'), 400);
+    const ids: string[] = [];
+    for (let i = 0; i < parsed.data.count; i += 1) ids.push(await deliverAgain(n));
+    kick();
+    return c.json({ ids }, 201);
+  });
+  app.post('/notifications/:id/resend', async (c) => {
+    const n = await notificationOr404(c.req.param('id'));
+    if (!n) return c.json({ code: 'NOT_FOUND', message: 'No such notification.' }, 404);
+    const id = await deliverAgain(n);
     kick();
     return c.json({ id }, 201);
   });
