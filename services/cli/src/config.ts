@@ -31,11 +31,24 @@ const httpUrl = z.string().refine((value) => {
   }
 }, 'must be an http:// or https:// URL');
 
+// Ports the WHATWG Fetch standard refuses to connect to (fetch() fails with "bad port"): the
+// server calls itself on PUBLIC_URL (test mode reaches the built-in sandbox there).
+const FETCH_BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
+  109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515,
+  526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049,
+  3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
 const port = z
   .string()
   .regex(/^\d+$/, 'must be an integer between 1 and 65535')
   .transform(Number)
-  .refine((n) => n >= 1 && n <= 65535, 'must be an integer between 1 and 65535');
+  .refine((n) => n >= 1 && n <= 65535, 'must be an integer between 1 and 65535')
+  .refine(
+    (n) => !FETCH_BAD_PORTS.has(n),
+    'is a port fetch() refuses to connect to (a WHATWG "bad port"); pick another',
+  );
 
 const masterKey = z.string().refine((value) => {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc'],
     ['PORT', '0'],
     ['PORT', '70000'],
+    ['PORT', '6000'],
     ['DATABASE_URL', 'mysql://x@y/z'],
     ['DATABASE_URL', 'not a url'],
     ['PUBLIC_URL', 'ftp://x'],
