@@ -122,6 +122,11 @@ describe('enqueueing in the state change’s transaction', () => {
         withTenant(h.server.tdb.db, tenant.tenantId, (trx) => statement.execute(trx)),
       ).rejects.toThrow(/permission denied/);
     }
-    expect(Object.values(LIFECYCLE_QUEUES)).toEqual(['payment.sync', 'payment.expire', 'refund.sync']);
+    expect(Object.values(LIFECYCLE_QUEUES)).toEqual([
+      'payment.sync',
+      'payment.expire',
+      'refund.sync',
+      'payment.auto_refund',
+    ]);
   });
 });
