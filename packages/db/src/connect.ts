@@ -3,6 +3,7 @@ import pg from 'pg';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { Database } from './schema.ts';
+import { PaymuxPostgresDialect } from './transaction-preamble.ts';
 
 export interface ConnectOptions {
   /** A PostgreSQL connection string; when absent, embedded PostgreSQL in `dataDir` is used. */
@@ -86,7 +87,7 @@ export function appKysely(url: string, max = 10): Kysely<Database> {
     options: APP_SESSION_OPTIONS,
   });
   pool.on('error', ignoreIdleClientError);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PaymuxPostgresDialect({ pool }) });
 }
 
 /**
