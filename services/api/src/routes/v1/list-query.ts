@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { isId, PaymuxError } from '@paymux/core';
 
 /** Cursor pagination and creation-time filters shared by list routes. */
 export const listQueryShape = {
@@ -10,3 +11,20 @@ export const listQueryShape = {
 
 export const ListEnvelope = <T extends z.ZodType>(item: T) =>
   z.object({ object: z.literal('list'), data: z.array(item), has_more: z.boolean() });
+
+/** A `starting_after` cursor must be an id of the listed kind: 400 otherwise, before any query. */
+export function checkCursor(
+  startingAfter: string | undefined,
+  prefix: Parameters<typeof isId>[0],
+  noun: string,
+): void {
+  if (startingAfter === undefined || isId(prefix, startingAfter)) return;
+  throw new PaymuxError('validation_failed', `starting_after must be ${noun}.`, {
+    fields: [{ path: 'starting_after', message: `must be ${noun} (${prefix}_…)` }],
+  });
+}
+
+/** The list envelope from `limit + 1` rows fetched newest first: the extra row only says there is more. */
+export function listPage<Row, View>(rows: readonly Row[], limit: number, view: (row: Row) => View) {
+  return { object: 'list' as const, data: rows.slice(0, limit).map(view), has_more: rows.length > limit };
+}

@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { EVENT_TYPES, type EventType, isEventType, isId, PaymuxError } from '@paymux/core';
+import { EVENT_TYPES, type EventType, isEventType, PaymuxError } from '@paymux/core';
 import { withTenant } from '@paymux/db';
 import { toEventView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses } from '../../schemas.ts';
-import { ListEnvelope, listQueryShape } from '../list-query.ts';
+import { checkCursor, ListEnvelope, listPage, listQueryShape } from '../list-query.ts';
 import { EventSchema } from './event-schema.ts';
 
 const Query = z
@@ -68,11 +68,7 @@ export function registerListEvents(
   app.openapi(route, async (c) => {
     const auth = c.get('auth');
     const q = c.req.valid('query');
-    if (q.starting_after !== undefined && !isId('evt', q.starting_after)) {
-      throw new PaymuxError('validation_failed', 'starting_after must be an event id.', {
-        fields: [{ path: 'starting_after', message: 'must be an event id (evt_…)' }],
-      });
-    }
+    checkCursor(q.starting_after, 'evt', 'an event id');
     const types = parseTypes(q.type);
     const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
       // Ids are time-ordered, so id order is creation order and a stable cursor.
@@ -90,13 +86,6 @@ export function registerListEvents(
       if (q.created_lt) query = query.where('created_at', '<', new Date(q.created_lt));
       return query.execute();
     });
-    return c.json(
-      {
-        object: 'list' as const,
-        data: rows.slice(0, q.limit).map(toEventView),
-        has_more: rows.length > q.limit,
-      },
-      200,
-    );
+    return c.json(listPage(rows, q.limit, toEventView), 200);
   });
 }

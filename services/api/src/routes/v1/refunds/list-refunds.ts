@@ -1,11 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { isId, PaymuxError } from '@paymux/core';
 import { withTenant } from '@paymux/db';
 import { toRefundView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses } from '../../schemas.ts';
-import { ListEnvelope, listQueryShape } from '../list-query.ts';
+import { checkCursor, ListEnvelope, listPage, listQueryShape } from '../list-query.ts';
 import { RefundSchema } from './refund-schema.ts';
 
 const Query = z
@@ -41,11 +40,7 @@ export function registerListRefunds(
   app.openapi(route, async (c) => {
     const auth = c.get('auth');
     const q = c.req.valid('query');
-    if (q.starting_after !== undefined && !isId('rfd', q.starting_after)) {
-      throw new PaymuxError('validation_failed', 'starting_after must be a refund id.', {
-        fields: [{ path: 'starting_after', message: 'must be a refund id (rfd_…)' }],
-      });
-    }
+    checkCursor(q.starting_after, 'rfd', 'a refund id');
     const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
       let query = trx
         .selectFrom('refunds')
@@ -61,13 +56,6 @@ export function registerListRefunds(
       if (q.created_lt) query = query.where('created_at', '<', new Date(q.created_lt));
       return query.execute();
     });
-    return c.json(
-      {
-        object: 'list' as const,
-        data: rows.slice(0, q.limit).map(toRefundView),
-        has_more: rows.length > q.limit,
-      },
-      200,
-    );
+    return c.json(listPage(rows, q.limit, toRefundView), 200);
   });
 }
