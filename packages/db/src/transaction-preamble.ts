@@ -35,7 +35,15 @@ class PreambleDriver extends PostgresDriver {
       return;
     }
     // `begin; select …` in one message: PostgreSQL runs both, in order, in the new transaction.
-    await connection.executeQuery(CompiledQuery.raw(`begin; ${preamble.sql}`));
+    try {
+      await connection.executeQuery(CompiledQuery.raw(`begin; ${preamble.sql}`));
+    } catch (error) {
+      // BEGIN may have succeeded before the preamble failed, but Kysely only rolls back a
+      // transaction whose begin returned: end it here, or the pooled connection goes back
+      // inside an aborted transaction.
+      await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+      throw error;
+    }
     preamble.sent = true;
   }
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withSystem, withTenant } from '../src/index.ts';
 import type { Database } from '../src/schema.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+import { PaymuxPostgresDialect, transactionPreamble } from '../src/transaction-preamble.ts';
 
 const A = 'tnt_01aaaaaaaaaaaaaaaaaaaaaaaa';
 let tdb: TestDatabase;
@@ -69,6 +70,27 @@ describe('transaction setup sent with begin', () => {
     const row = (await context.execute(tdb.db)).rows[0];
     expect(row?.role).toBe('paymux_app');
     expect(row?.tenant ?? '').toBe('');
+  });
+
+  it('leaves the pooled connection usable when the setup itself fails', async () => {
+    const one = new Kysely<Database>({
+      dialect: new PaymuxPostgresDialect({
+        pool: new pg.Pool({ connectionString: tdb.url, max: 1, options: '-c role=paymux_app' }),
+      }),
+    });
+    try {
+      // The owner role is not granted to paymux_app, so its set_config fails after BEGIN ran.
+      await expect(
+        transactionPreamble.run({ sql: "select set_config('role', 'postgres', true)", sent: false }, () =>
+          one.transaction().execute(async () => 1),
+        ),
+      ).rejects.toThrow(/permission denied|role/);
+      // Same single connection: not stuck in an aborted transaction.
+      const row = await withTenant(one, A, async (trx) => (await context.execute(trx)).rows[0]);
+      expect(row).toMatchObject({ role: 'paymux_app', tenant: A });
+    } finally {
+      await one.destroy();
+    }
   });
 
   it('does not leak the setup into a transaction opened from inside the callback', async () => {
