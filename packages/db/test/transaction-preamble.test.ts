@@ -79,10 +79,11 @@ describe('transaction setup sent with begin', () => {
       }),
     });
     try {
-      // The owner role is not granted to paymux_app, so its set_config fails after BEGIN ran.
+      // A role that does not exist: the set_config fails after BEGIN ran.
       await expect(
-        transactionPreamble.run({ sql: "select set_config('role', 'postgres', true)", sent: false }, () =>
-          one.transaction().execute(async () => 1),
+        transactionPreamble.run(
+          { sql: "select set_config('role', 'paymux_no_such_role', true)", sent: false },
+          () => one.transaction().execute(async () => 1),
         ),
       ).rejects.toThrow(/permission denied|role/);
       // Same single connection: not stuck in an aborted transaction.
