@@ -100,6 +100,9 @@ export interface Database {
   events: EventsTable;
   provider_notifications: ProviderNotificationsTable;
   payment_activity: PaymentActivityTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -222,3 +225,66 @@ export interface PaymentActivityTable {
 
 export type EventRow = Selectable<EventsTable>;
 export type ProviderNotificationRow = Selectable<ProviderNotificationsTable>;
+
+export interface WebhookEndpointsTable {
+  tenant_id: string;
+  id: string;
+  mode: 'test' | 'live';
+  url: string;
+  description: string | null;
+  /** Empty: every event type. */
+  enabled_events: ColumnType<string[], string[] | undefined, string[]>;
+  status: ColumnType<'enabled' | 'disabled', 'enabled' | 'disabled' | undefined, 'enabled' | 'disabled'>;
+  disabled_reason: 'manual' | 'gone' | 'failing' | null;
+  disabled_at: NullableDate;
+  failing_since: NullableDate;
+  /** A vault envelope. */
+  secret: Json<unknown>;
+  previous_secret: ColumnType<unknown, string | null | undefined, string | null>;
+  previous_secret_expires_at: NullableDate;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type DeliveryStatusColumn = 'pending' | 'succeeded' | 'failed';
+
+export interface WebhookDeliveriesTable {
+  tenant_id: string;
+  id: string;
+  mode: 'test' | 'live';
+  event_id: string;
+  endpoint_id: string;
+  status: ColumnType<DeliveryStatusColumn, DeliveryStatusColumn | undefined, DeliveryStatusColumn>;
+  attempts: Generated<number>;
+  /** Attempts in the current run of the retry schedule (a replay starts a new run). */
+  schedule_attempts: Generated<number>;
+  next_attempt_at: NullableDate;
+  retry_once: Generated<boolean>;
+  lease_token: string | null;
+  lease_expires_at: NullableDate;
+  last_attempt_at: NullableDate;
+  last_status_code: number | null;
+  last_error: string | null;
+  succeeded_at: NullableDate;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookAttemptsTable {
+  tenant_id: string;
+  delivery_id: string;
+  number: number;
+  endpoint_id: string;
+  url: string;
+  started_at: Timestamp;
+  latency_ms: number;
+  status_code: number | null;
+  error_class: string | null;
+  error_message: string | null;
+  response_body: string;
+  trigger: 'scheduled' | 'manual';
+}
+
+export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;

@@ -9,7 +9,7 @@ export { type ApiKeyForAuth, findApiKeyForAuth, touchApiKey } from './api-keys/f
 export { API_KEY_REVOKED_CHANNEL, revokeApiKey } from './api-keys/revoke-api-key.ts';
 export { type AuditEntry, recordAudit } from './audit.ts';
 export { type Actor, OPERATOR, type OperationContext } from './context.ts';
-export { appendEvent } from './events/append-event.ts';
+export { type AppendedEvent, appendEvent, WEBHOOK_WAKE_CHANNEL } from './events/append-event.ts';
 export { type EventView, toEventView } from './events/event-view.ts';
 export { enqueueJobs, type JobToEnqueue } from './jobs/enqueue-jobs.ts';
 export {
@@ -86,3 +86,36 @@ export {
 } from './tenants/sandbox-provisioner.ts';
 export { type TenantSettings, updateTenantSettings } from './tenants/update-tenant-settings.ts';
 export { countStale, type RewrapProgress, rewrapSecrets } from './vault/rewrap-secrets.ts';
+export { type ClaimedDelivery, claimDueDeliveries } from './webhooks/claim-due-deliveries.ts';
+export {
+  type CreateWebhookEndpointInput,
+  createWebhookEndpoint,
+  MAX_WEBHOOK_ENDPOINTS,
+} from './webhooks/create-webhook-endpoint.ts';
+export { deleteWebhookEndpoint } from './webhooks/delete-webhook-endpoint.ts';
+export {
+  type AttemptView,
+  type DeliveryView,
+  toAttemptView,
+  toDeliveryView,
+} from './webhooks/delivery-view.ts';
+export { findDelivery } from './webhooks/find-delivery.ts';
+export { findWebhookEndpoint } from './webhooks/find-webhook-endpoint.ts';
+export { getDelivery } from './webhooks/get-delivery.ts';
+export { openSigningSecrets } from './webhooks/open-signing-secrets.ts';
+export {
+  DISABLE_AFTER_FAILING_MS,
+  type RecordOutcome,
+  recordDeliveryAttempt,
+} from './webhooks/record-delivery-attempt.ts';
+export { MAX_REPLAY_EVENTS, replayWebhookEvents } from './webhooks/replay-webhook-events.ts';
+export { retryDelivery } from './webhooks/retry-delivery.ts';
+export { PREVIOUS_SECRET_VALIDITY_S, rotateWebhookSecret } from './webhooks/rotate-webhook-secret.ts';
+export { testWebhookEndpoint, type WebhookTestResult } from './webhooks/test-webhook-endpoint.ts';
+export {
+  type UpdateWebhookEndpointInput,
+  updateWebhookEndpoint,
+} from './webhooks/update-webhook-endpoint.ts';
+export { urlPolicy, type WebhookContext } from './webhooks/webhook-context.ts';
+export { toWebhookEndpointView, type WebhookEndpointView } from './webhooks/webhook-endpoint-view.ts';
+export { webhookSecretContext } from './webhooks/webhook-secret-context.ts';

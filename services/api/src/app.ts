@@ -13,6 +13,9 @@ import { requestId } from './middleware/request-id.ts';
 import { registerDocs } from './routes/docs.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerNotifyRoutes } from './routes/notify.ts';
+import { registerGetDelivery } from './routes/v1/deliveries/get-delivery.ts';
+import { registerListDeliveries } from './routes/v1/deliveries/list-deliveries.ts';
+import { registerRetryDelivery } from './routes/v1/deliveries/retry-delivery.ts';
 import { registerGetEvent } from './routes/v1/events/get-event.ts';
 import { registerListEvents } from './routes/v1/events/list-events.ts';
 import { registerCreateMerchantAccount } from './routes/v1/merchant-accounts/create-merchant-account.ts';
@@ -30,6 +33,14 @@ import { registerCreateRefund } from './routes/v1/refunds/create-refund.ts';
 import { registerGetRefund } from './routes/v1/refunds/get-refund.ts';
 import { registerListRefunds } from './routes/v1/refunds/list-refunds.ts';
 import { registerSettleTestPayment } from './routes/v1/test-helpers/settle-test-payment.ts';
+import { registerCreateWebhookEndpoint } from './routes/v1/webhook-endpoints/create-webhook-endpoint.ts';
+import { registerDeleteWebhookEndpoint } from './routes/v1/webhook-endpoints/delete-webhook-endpoint.ts';
+import { registerGetWebhookEndpoint } from './routes/v1/webhook-endpoints/get-webhook-endpoint.ts';
+import { registerListWebhookEndpoints } from './routes/v1/webhook-endpoints/list-webhook-endpoints.ts';
+import { registerReplayWebhookEvents } from './routes/v1/webhook-endpoints/replay-webhook-events.ts';
+import { registerRotateWebhookSecret } from './routes/v1/webhook-endpoints/rotate-webhook-secret.ts';
+import { registerTestWebhookEndpoint } from './routes/v1/webhook-endpoints/test-webhook-endpoint.ts';
+import { registerUpdateWebhookEndpoint } from './routes/v1/webhook-endpoints/update-webhook-endpoint.ts';
 import { registerWhoami } from './routes/v1/whoami.ts';
 
 export interface PaymuxApp {
@@ -118,6 +129,17 @@ export function createApp(deps: AppDeps): PaymuxApp {
   registerSettleTestPayment(app, requireScope, deps);
   registerListEvents(app, requireScope, deps);
   registerGetEvent(app, requireScope, deps);
+  registerCreateWebhookEndpoint(app, requireScope, deps);
+  registerListWebhookEndpoints(app, requireScope, deps);
+  registerGetWebhookEndpoint(app, requireScope, deps);
+  registerUpdateWebhookEndpoint(app, requireScope, deps);
+  registerDeleteWebhookEndpoint(app, requireScope, deps);
+  registerRotateWebhookSecret(app, requireScope, deps);
+  registerTestWebhookEndpoint(app, requireScope, deps);
+  registerReplayWebhookEvents(app, requireScope, deps);
+  registerListDeliveries(app, requireScope, deps);
+  registerGetDelivery(app, requireScope, deps);
+  registerRetryDelivery(app, requireScope, deps);
 
   registerDocs(app);
   app.doc31('/openapi.json', {

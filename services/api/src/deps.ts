@@ -1,6 +1,7 @@
 import type { Database } from '@paymux/db';
 import type { CredentialCache, EndpointsByMode, SandboxAdminClient } from '@paymux/operations';
 import type { KeyProvider } from '@paymux/vault';
+import type { BaseLookup } from '@paymux/webhooks';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ApiKeyCache } from './auth/api-key-cache.ts';
@@ -27,7 +28,7 @@ export interface AppDeps {
   readonly db: Kysely<Database>;
   readonly config: ApiConfig;
   readonly logger: Logger;
-  /** Seals and opens merchant credentials (and, later, webhook secrets). */
+  /** Seals and opens merchant credentials and webhook signing secrets. */
   readonly vault: KeyProvider;
   /** Provider base URLs: live accounts reach the real providers, test ones the sandbox. */
   readonly providerEndpoints: EndpointsByMode;
@@ -39,6 +40,12 @@ export interface AppDeps {
   readonly credentialCache?: CredentialCache;
   /** Verification-key cache; without one every request reads its key from the database. */
   readonly apiKeyCache?: ApiKeyCache;
+  /** Outbound webhook settings: the SSRF guard's loopback switch, DNS for tests, the test-send timeout. */
+  readonly webhooks?: {
+    readonly allowLoopback: boolean;
+    readonly lookup?: BaseLookup;
+    readonly testTimeoutMs?: number;
+  };
   /** Clock for token validation; tests pass a fixed one. */
   readonly now?: () => Date;
 }

@@ -2,6 +2,7 @@ import type { Database } from '@paymux/db';
 import type { ProviderContext } from '@paymux/operations';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { WebhookDispatcherOptions } from './webhooks/dispatcher-options.ts';
 
 /** How quickly the queue notices things. Defaults are seconds, never hours. */
 export interface WorkerTimings {
@@ -59,4 +60,11 @@ export interface WorkerOptions {
   readonly concurrency?: number;
   /** pg-boss's own pool size. */
   readonly poolSize?: number;
+  /**
+   * The webhook dispatcher's settings (it runs in every worker, on the app pool, woken by
+   * LISTEN on `url`). `false` leaves it out, e.g. for a worker dedicated to lifecycle jobs.
+   */
+  readonly webhooks?:
+    | Partial<Omit<WebhookDispatcherOptions, 'db' | 'vault' | 'logger' | 'listenUrl'>>
+    | false;
 }

@@ -6,6 +6,7 @@ import type { JobContext } from './handlers/job-context.ts';
 import { syncPaymentJob } from './handlers/sync-payment-job.ts';
 import { syncRefundJob } from './handlers/sync-refund-job.ts';
 import { type JobHandler, runJob } from './run-job.ts';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
 import {
   DEFAULT_QUEUE_SETTINGS,
   DEFAULT_TIMINGS,
@@ -38,6 +39,7 @@ export class Worker {
   readonly #timings: WorkerTimings;
   readonly #settings: QueueSettings;
   readonly #boss: PgBoss;
+  readonly #dispatcher: WebhookDispatcher | undefined;
   #stopping: Promise<void> | undefined;
 
   constructor(options: WorkerOptions) {
@@ -56,6 +58,23 @@ export class Worker {
       monitorIntervalSeconds: this.#timings.monitorIntervalSeconds,
       schedule: false,
     });
+    const webhooks = options.webhooks ?? {};
+    this.#dispatcher =
+      webhooks === false
+        ? undefined
+        : new WebhookDispatcher({
+            allowLoopback: false,
+            ...webhooks,
+            db: options.db,
+            vault: options.providerCtx.vault,
+            logger: options.logger.child({ component: 'webhooks' }),
+            listenUrl: options.url,
+          });
+  }
+
+  /** The webhook dispatcher, when this worker runs one. */
+  get dispatcher(): WebhookDispatcher | undefined {
+    return this.#dispatcher;
   }
 
   /** The pg-boss instance (owner connection), e.g. to inspect jobs in tests or tooling. */
@@ -94,7 +113,11 @@ export class Worker {
         async ([job]) => (job ? await runJob(ctx, queue, job, handler) : undefined),
       );
     }
-    logger.info({ queues: HANDLERS.map(([q]) => q) }, 'worker started');
+    await this.#dispatcher?.start();
+    logger.info(
+      { queues: HANDLERS.map(([q]) => q), webhooks: this.#dispatcher !== undefined },
+      'worker started',
+    );
   }
 
   /**
@@ -104,7 +127,10 @@ export class Worker {
    */
   async stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      await this.#boss.stop({ graceful: true, timeout: this.#timings.stopTimeoutMs, close: true });
+      await Promise.all([
+        this.#dispatcher?.stop(),
+        this.#boss.stop({ graceful: true, timeout: this.#timings.stopTimeoutMs, close: true }),
+      ]);
       this.#options.logger.info('worker stopped');
     })();
     return await this.#stopping;

@@ -4,14 +4,12 @@
 // acknowledgement. Baseline in the same run: a receiver that only verifies and parses the
 // same notifications with the same provider adapters (a cached client per account) and
 // answers, with no database. See test/bench/README.md.
-import { randomBytes, randomInt } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
-import { newId } from '@paymux/core';
 import { ownerKysely, withTenant } from '@paymux/db';
 import { providerForAccount } from '@paymux/operations';
 import { acknowledgementFor, type PaymentProvider, sandboxEndpoints } from '@paymux/providers';
@@ -20,19 +18,13 @@ import { sql } from 'kysely';
 import type { BenchScenario } from '../run.ts';
 import { type BenchDatabase, startBenchDatabase } from '../support/database.ts';
 import { type Attempt, type LoadResult, runLoad, type Summary, summarize } from '../support/load.ts';
+import { type Fixture, insertPayments, isAck, signAll as sign } from '../support/pending-payments.ts';
 import { installQueryCounter, queryCounts } from '../support/query-counter.ts';
-import {
-  loadProviderMerchants,
-  type ProviderMerchants,
-  type SignedNotification,
-  signedPaymentNotification,
-} from '../support/signed-notifications.ts';
-import { type BenchStack, type BenchTenant, signUpBenchTenant, startBenchStack } from '../support/stack.ts';
+import { loadProviderMerchants, type SignedNotification } from '../support/signed-notifications.ts';
+import { type BenchStack, signUpBenchTenant, startBenchStack } from '../support/stack.ts';
 
 const TARGET_THROUGHPUT = 500;
 const TARGET_P99_MS = 100;
-const DESCRIPTION = '测试商品 bench item';
-const PROVIDERS = ['wechatpay', 'alipay'] as const;
 
 type Side = 'baseline' | 'api_first' | 'api_redelivery';
 
@@ -60,75 +52,6 @@ function settings(): Settings {
     rounds: envInt('BENCH_ROUNDS', 1),
   };
 }
-
-interface Fixture {
-  readonly stack: BenchStack;
-  readonly tenant: BenchTenant;
-  readonly merchants: ProviderMerchants;
-}
-
-/**
- * `count` payments awaiting payment, half per provider, inserted as createPayment inserts
- * them (creating payments is the create-payment scenario's subject, not this one's).
- */
-async function insertPayments(
-  f: Fixture,
-  count: number,
-): Promise<Array<{ id: string; provider: 'wechatpay' | 'alipay'; amount: bigint }>> {
-  const rows = Array.from({ length: count }, (_, i) => {
-    const provider = PROVIDERS[i % 2] as 'wechatpay' | 'alipay';
-    return { id: newId('pay'), provider, amount: BigInt(randomInt(1, 1001)) };
-  });
-  const runId = randomBytes(4).toString('hex');
-  for (let i = 0; i < rows.length; i += 500) {
-    const chunk = rows.slice(i, i + 500);
-    await withTenant(f.stack.db, f.tenant.tenantId, (trx) =>
-      trx
-        .insertInto('payments')
-        .values(
-          chunk.map((r, j) => ({
-            tenant_id: f.tenant.tenantId,
-            id: r.id,
-            mode: 'test' as const,
-            merchant_account_id: f.tenant.accounts[r.provider],
-            provider: r.provider,
-            channel: r.provider === 'wechatpay' ? 'wechat.native' : 'alipay.qr',
-            amount: r.amount,
-            currency: 'CNY' as const,
-            description: DESCRIPTION,
-            merchant_order_id: `notify-bench-${runId}-${i + j}`,
-            status: 'requires_payment' as const,
-            next_action: null,
-            provider_reference: JSON.stringify({}),
-            payer_openid: null,
-            client_ip: null,
-            return_url: null,
-            metadata: JSON.stringify({}),
-            expires_at: new Date(Date.now() + 7_200_000),
-          })),
-        )
-        .execute(),
-    );
-  }
-  return rows;
-}
-
-/** Signs a notification for each payment now (WeChat's timestamp must be within 5 minutes when it lands). */
-function sign(f: Fixture, payments: Awaited<ReturnType<typeof insertPayments>>): SignedNotification[] {
-  return payments.map((p) =>
-    signedPaymentNotification(f.merchants, {
-      provider: p.provider,
-      origin: f.stack.origin,
-      merchantAccountId: f.tenant.accounts[p.provider],
-      outTradeNo: p.id,
-      amount: p.amount,
-      description: DESCRIPTION,
-    }),
-  );
-}
-
-const isAck = (n: SignedNotification, status: number, body: string) =>
-  n.provider === 'wechatpay' ? status === 204 && body === '' : status === 200 && body === 'success';
 
 /** Clients take the next notification of the list; a request counts only when acknowledged as the provider requires. */
 function poster(origin: string, list: readonly SignedNotification[]): Attempt {

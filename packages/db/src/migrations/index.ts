@@ -5,6 +5,7 @@ import * as payments from './2026-11-26-0003-payments.ts';
 import * as eventsAndNotifications from './2026-11-26-0004-events-and-notifications.ts';
 import * as jobQueue from './2026-11-26-0005-job-queue.ts';
 import * as autoRefundLatePayments from './2026-11-26-0006-auto-refund-late-payments.ts';
+import * as webhooks from './2026-11-26-0007-webhooks.ts';
 
 /**
  * Every migration, in order. Names sort by date so Kysely's ordering check holds;
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0004-events-and-notifications': eventsAndNotifications,
   '2026-11-26-0005-job-queue': jobQueue,
   '2026-11-26-0006-auto-refund-late-payments': autoRefundLatePayments,
+  '2026-11-26-0007-webhooks': webhooks,
 };

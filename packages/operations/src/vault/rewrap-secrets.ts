@@ -1,19 +1,31 @@
 import { type Database, withSystem } from '@paymux/db';
-import { type KeyProvider, rewrapEnvelope } from '@paymux/vault';
+import { type KeyProvider, rewrapEnvelope, type SecretContext } from '@paymux/vault';
 import { type Kysely, sql } from 'kysely';
 import { credentialsContext } from '../merchant-accounts/credentials-context.ts';
+import { webhookSecretContext } from '../webhooks/webhook-secret-context.ts';
 
 export interface RewrapProgress {
   readonly rewrapped: number;
   readonly remaining: number;
 }
 
+/** Every column holding vault envelopes, and the context each was sealed under. */
+const SEALED_COLUMNS: ReadonlyArray<{
+  readonly table: 'merchant_accounts' | 'webhook_endpoints';
+  readonly column: 'credentials' | 'secret' | 'previous_secret';
+  readonly context: (tenantId: string, id: string) => SecretContext;
+}> = [
+  { table: 'merchant_accounts', column: 'credentials', context: credentialsContext },
+  { table: 'webhook_endpoints', column: 'secret', context: webhookSecretContext },
+  { table: 'webhook_endpoints', column: 'previous_secret', context: webhookSecretContext },
+];
+
 /**
- * Re-wraps every sealed secret whose data key is not under the active master key:
- * only the small wrapped data key changes, never the ciphertext. Works in batches, each
- * its own transaction, compare-and-set on the envelope (a concurrent credential update
- * wins), so it can run beside live servers and be re-run after an interruption.
- * Returns when nothing is left to re-wrap.
+ * Re-wraps every sealed secret (merchant credentials, webhook signing secrets) whose data
+ * key is not under the active master key: only the small wrapped data key changes, never
+ * the ciphertext. Works in batches, each its own transaction, compare-and-set on the
+ * envelope (a concurrent update wins), so it can run beside live servers and be re-run
+ * after an interruption. Returns when nothing is left to re-wrap.
  */
 export async function rewrapSecrets(
   db: Kysely<Database>,
@@ -23,40 +35,36 @@ export async function rewrapSecrets(
   const batchSize = options.batchSize ?? 100;
   let rewrapped = 0;
   for (;;) {
-    const batch = await withSystem(db, 'master-key-rotation', async (trx) => {
-      const rows = await trx
-        .selectFrom('merchant_accounts')
-        .select(['tenant_id', 'id', 'credentials'])
-        .where(sql<boolean>`credentials ? 'kek'`)
-        .where(sql<boolean>`credentials->>'kek' <> ${vault.activeKeyId}`)
-        .orderBy('id')
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked()
-        .execute();
-      let done = 0;
-      for (const row of rows) {
-        const envelope = await rewrapEnvelope(
-          vault,
-          row.credentials,
-          credentialsContext(row.tenant_id, row.id),
-        );
-        const updated = await trx
-          .updateTable('merchant_accounts')
-          .set({ credentials: JSON.stringify(envelope) })
-          .where('tenant_id', '=', row.tenant_id)
-          .where('id', '=', row.id)
-          .where(sql<boolean>`credentials = ${JSON.stringify(row.credentials)}::jsonb`)
-          .executeTakeFirst();
-        done += Number(updated.numUpdatedRows);
-      }
-      return { seen: rows.length, done };
-    });
-    rewrapped += batch.done;
+    let seen = 0;
+    for (const sealed of SEALED_COLUMNS) {
+      const batch = await withSystem(db, 'master-key-rotation', async (trx) => {
+        const table = sql.table(sealed.table);
+        const column = sql.ref(sealed.column);
+        const rows = await sql<{ tenant_id: string; id: string; envelope: unknown }>`
+          select tenant_id, id, ${column} as envelope from ${table}
+          where ${column} ? 'kek' and ${column}->>'kek' <> ${vault.activeKeyId}
+          order by id limit ${batchSize}
+          for update skip locked
+        `.execute(trx);
+        let done = 0;
+        for (const row of rows.rows) {
+          const envelope = await rewrapEnvelope(vault, row.envelope, sealed.context(row.tenant_id, row.id));
+          const updated = await sql`
+            update ${table} set ${column} = ${JSON.stringify(envelope)}::jsonb
+            where tenant_id = ${row.tenant_id} and id = ${row.id}
+              and ${column} = ${JSON.stringify(row.envelope)}::jsonb
+          `.execute(trx);
+          done += Number(updated.numAffectedRows ?? 0n);
+        }
+        return { seen: rows.rows.length, done };
+      });
+      rewrapped += batch.done;
+      seen += batch.seen;
+    }
     const remaining = await countStale(db, vault);
     options.onProgress?.({ rewrapped, remaining });
     if (remaining === 0) return { rewrapped, remaining };
-    if (batch.seen === 0) {
+    if (seen === 0) {
       // Everything left is locked by a concurrent writer; give it a moment.
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -66,12 +74,15 @@ export async function rewrapSecrets(
 /** How many secrets are still wrapped under a master key other than the active one. */
 export async function countStale(db: Kysely<Database>, vault: KeyProvider): Promise<number> {
   return await withSystem(db, 'master-key-rotation', async (trx) => {
-    const row = await trx
-      .selectFrom('merchant_accounts')
-      .select((eb) => eb.fn.countAll<bigint>().as('n'))
-      .where(sql<boolean>`credentials ? 'kek'`)
-      .where(sql<boolean>`credentials->>'kek' <> ${vault.activeKeyId}`)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    let n = 0;
+    for (const sealed of SEALED_COLUMNS) {
+      const column = sql.ref(sealed.column);
+      const result = await sql<{ n: number }>`
+        select count(*)::int as n from ${sql.table(sealed.table)}
+        where ${column} ? 'kek' and ${column}->>'kek' <> ${vault.activeKeyId}
+      `.execute(trx);
+      n += result.rows[0]?.n ?? 0;
+    }
+    return n;
   });
 }

@@ -40,6 +40,7 @@ export async function runWorker(
     },
     logger,
     publicUrl: config.publicUrl,
+    webhooks: { allowLoopback: config.webhookAllowLoopback },
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.stopTimeoutMs !== undefined ? { timings: { stopTimeoutMs: options.stopTimeoutMs } } : {}),
   });

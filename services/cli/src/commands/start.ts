@@ -45,6 +45,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       providerTimeoutMs: config.providerTimeoutMs,
       sandbox: sandboxAdminFor(config, running),
       providerEndpoints: providerEndpointsFor(config),
+      webhooks: { allowLoopback: config.webhookAllowLoopback },
     });
 
     app.route('/sandbox', running.sandbox.app);
