@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { PaymuxError } from '@paymux/core';
+import { openSecret, type SecretContext, sealSecret } from '@paymux/vault';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
@@ -22,10 +24,16 @@ export interface IdempotencyOptions {
   readonly retentionSeconds?: number;
   /** Largest response body kept for replay (default 1 MiB). */
   readonly maxStoredBodyBytes?: number;
+  /**
+   * For responses that carry a secret shown once (a webhook signing secret): the stored
+   * body is sealed with the vault (its own data key, bound to the tenant, mode and key),
+   * so the replay copy is no plaintext secret at rest.
+   */
+  readonly sealStoredResponse?: boolean;
 }
 
 /** What the middleware uses of the app's dependencies (a route passes its `deps`). */
-export type IdempotencyDeps = Pick<AppDeps, 'db' | 'logger'>;
+export type IdempotencyDeps = Pick<AppDeps, 'db' | 'logger'> & Partial<Pick<AppDeps, 'vault'>>;
 
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
 
@@ -73,6 +81,8 @@ export function idempotent(
     retentionSeconds: options.retentionSeconds ?? DEFAULT_RETENTION_SECONDS,
   };
   const maxStoredBodyBytes = options.maxStoredBodyBytes ?? DEFAULT_MAX_STORED_BODY_BYTES;
+  if (options.sealStoredResponse && !deps.vault)
+    throw new Error('idempotent(): sealStoredResponse needs deps.vault');
 
   return createMiddleware<AppEnv>(async (c, next) => {
     const key = readIdempotencyKey(c.req.header(IDEMPOTENCY_KEY_HEADER));
@@ -107,7 +117,10 @@ export function idempotent(
           { headers: { 'Retry-After': '1' } },
         );
       case 'replay':
-        return replay(c, outcome.response);
+        return replay(
+          c,
+          options.sealStoredResponse ? await openStored(deps, scope, outcome.response) : outcome.response,
+        );
       case 'claimed':
         if (outcome.via === 'takeover') {
           deps.logger.warn(
@@ -126,8 +139,50 @@ export function idempotent(
       await settle(deps, scope, outcome.token, undefined);
       throw error;
     }
-    await settle(deps, scope, outcome.token, await toStored(c, maxStoredBodyBytes));
+    const stored = await toStored(c, maxStoredBodyBytes);
+    await settle(
+      deps,
+      scope,
+      outcome.token,
+      stored && options.sealStoredResponse ? await sealStored(deps, scope, stored) : stored,
+    );
   });
+}
+
+/** The vault context of a sealed stored response: the key is hashed (it may hold any character). */
+function storedResponseContext(scope: IdempotencyScope): SecretContext {
+  const record = createHash('sha256').update(`${scope.mode}\n${scope.key}`).digest('hex');
+  return { tenantId: scope.tenantId, table: 'idempotency_keys', recordId: record, purpose: 'response_body' };
+}
+
+function vaultOf(deps: IdempotencyDeps): NonNullable<IdempotencyDeps['vault']> {
+  if (!deps.vault) throw new Error('idempotent(): sealStoredResponse needs deps.vault');
+  return deps.vault;
+}
+
+async function sealStored(
+  deps: IdempotencyDeps,
+  scope: IdempotencyScope,
+  stored: StoredResponse,
+): Promise<StoredResponse> {
+  if (stored.body === null) return stored;
+  const envelope = await sealSecret(
+    vaultOf(deps),
+    Buffer.from(stored.body, 'utf8'),
+    storedResponseContext(scope),
+  );
+  return { ...stored, body: JSON.stringify({ sealed: envelope }) };
+}
+
+async function openStored(
+  deps: IdempotencyDeps,
+  scope: IdempotencyScope,
+  stored: StoredResponse,
+): Promise<StoredResponse> {
+  if (stored.body === null) return stored;
+  const { sealed } = JSON.parse(stored.body) as { sealed: unknown };
+  const body = await openSecret(vaultOf(deps), sealed, storedResponseContext(scope));
+  return { ...stored, body: body.toString('utf8') };
 }
 
 /** A stored response answered again, under this request's Request-Id. */

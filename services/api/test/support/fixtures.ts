@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Scope } from '@paymux/core';
 import type { TestDatabase } from '@paymux/db/testing';
 import { createApiKey, createMerchantAccount, createTenant, OPERATOR } from '@paymux/operations';
@@ -110,4 +112,60 @@ export function testApp(tdb: TestDatabase, overrides: Partial<AppDeps> = {}) {
     providerEndpoints: { live: UNREACHABLE_ENDPOINTS, test: UNREACHABLE_ENDPOINTS },
     ...overrides,
   });
+}
+
+/** One request a WebhookReceiver got: its headers (lower-case names) and the exact body bytes as text. */
+export interface ReceivedWebhook {
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** A real HTTP server on 127.0.0.1 standing in for a tenant's webhook endpoint. */
+export interface WebhookReceiver {
+  /** `http://127.0.0.1:<port>` (no trailing slash). */
+  readonly url: string;
+  readonly received: ReceivedWebhook[];
+  /** What it answers from now on. */
+  respondWith(status: number, body?: string): void;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(status = 204, body = ''): Promise<WebhookReceiver> {
+  let answer = { status, body };
+  const received: ReceivedWebhook[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      received.push({ headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(answer.status, { 'content-type': 'text/plain' });
+      res.end(answer.status === 204 ? undefined : answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    respondWith: (nextStatus, nextBody = '') => {
+      answer = { status: nextStatus, body: nextBody };
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A loopback port nothing listens on (bound, then released), so connections to it are refused. */
+export async function closedLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

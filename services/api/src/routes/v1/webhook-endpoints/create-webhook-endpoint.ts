@@ -31,7 +31,7 @@ export function registerCreateWebhookEndpoint(
       'Registers a URL to receive events signed per Standard Webhooks. Its mode is the API key’s mode. ' +
       'At most 16 endpoints per mode.',
     security: [{ bearer: [] }],
-    middleware: [requireScope('webhooks:manage'), idempotent(deps)] as const,
+    middleware: [requireScope('webhooks:manage'), idempotent(deps, { sealStoredResponse: true })] as const,
     request: {
       headers: idempotencyHeaders,
       body: { required: true, content: { 'application/json': { schema: Body } } },

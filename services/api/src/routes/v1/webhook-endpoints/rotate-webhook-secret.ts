@@ -23,7 +23,7 @@ export function registerRotateWebhookSecret(
       '(space-separated in `webhook-signature`), one per secret, so you can deploy the new secret without ' +
       'missing a webhook. Rotating again within the 24 hours retires the oldest secret at once.',
     security: [{ bearer: [] }],
-    middleware: [requireScope('webhooks:manage'), idempotent(deps)] as const,
+    middleware: [requireScope('webhooks:manage'), idempotent(deps, { sealStoredResponse: true })] as const,
     request: { params: WebhookEndpointIdParam, headers: idempotencyHeaders },
     responses: {
       200: {

@@ -1,0 +1,319 @@
+// notify-to-webhook: a payment notification in → the tenant's endpoint receives the signed
+// webhook. Genuine signed provider notifications are POSTed to /notify at a steady 200 per
+// second (open loop: the sender never waits for answers), each paying a distinct order;
+// each applied payment appends payment.succeeded and queues its delivery in the same
+// transaction; the webhook dispatcher (as `paymux start` runs it, in process, woken by
+// NOTIFY) signs and POSTs it to a tenant endpoint on loopback, which verifies the
+// signature. Measured per payment: time from sending the notification to the endpoint
+// receiving its verified webhook; and, as the in-run reference, time to the provider's
+// acknowledgement (the ingest alone). See test/bench/README.md.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { ownerKysely, withTenant } from '@paymux/db';
+import { createWebhookEndpoint, OPERATOR } from '@paymux/operations';
+import { connectSandboxDb } from '@paymux/sandbox';
+import { verifyWebhook } from '@paymux/sdk/source';
+import { WebhookDispatcher } from '@paymux/worker';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import type { BenchScenario } from '../run.ts';
+import { startBenchDatabase } from '../support/database.ts';
+import { percentile } from '../support/load.ts';
+import { type Fixture, insertPayments, isAck, signAll } from '../support/pending-payments.ts';
+import { loadProviderMerchants, type SignedNotification } from '../support/signed-notifications.ts';
+import { signUpBenchTenant, startBenchStack } from '../support/stack.ts';
+
+const TARGET_P99_MS = 250;
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return n;
+}
+
+interface Settings {
+  readonly rate: number;
+  readonly count: number;
+  readonly warmup: number;
+}
+
+/** The tenant's endpoint: verifies every webhook and notes when each payment's arrived. */
+async function startTenantEndpoint(secret: () => string) {
+  const arrivals = new Map<string, number[]>();
+  let rejected = 0;
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      const at = performance.now();
+      try {
+        const event = verifyWebhook<{ object: { id: string } }>(
+          Buffer.concat(chunks),
+          request.headers,
+          secret(),
+        );
+        const id = event.data.object.id;
+        const list = arrivals.get(id) ?? [];
+        list.push(at);
+        arrivals.set(id, list);
+        response.writeHead(204).end();
+      } catch {
+        rejected += 1;
+        response.writeHead(400).end();
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/paymux/webhooks`,
+    arrivals,
+    rejected: () => rejected,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface Sent {
+  readonly paymentId: string;
+  readonly sentAt: number;
+  ackMs?: number;
+  error?: string;
+}
+
+/** Sends `list` at `rate` per second, on schedule whatever the answers take. */
+async function sendAtRate(
+  origin: string,
+  list: readonly SignedNotification[],
+  rate: number,
+): Promise<Sent[]> {
+  const sent: Sent[] = [];
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  const interval = 1000 / rate;
+  for (let i = 0; i < list.length; i++) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const n = list[i] as SignedNotification;
+    const record: Sent = { paymentId: n.outTradeNo, sentAt: performance.now() };
+    sent.push(record);
+    inFlight.push(
+      (async () => {
+        try {
+          const res = await fetch(`${origin}${n.path}`, { method: 'POST', headers: n.headers, body: n.body });
+          const text = await res.text();
+          record.ackMs = performance.now() - record.sentAt;
+          if (!isAck(n, res.status, text))
+            record.error = `${n.provider} HTTP ${res.status}: ${text.slice(0, 200)}`;
+        } catch (error) {
+          record.error = String(error);
+        }
+      })(),
+    );
+  }
+  await Promise.all(inFlight);
+  return sent;
+}
+
+async function waitForArrivals(arrivals: Map<string, number[]>, ids: readonly string[], timeoutMs: number) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline && ids.some((id) => !arrivals.has(id))) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const sorted = (values: number[]) => Float64Array.from(values).sort();
+const stats = (values: number[]) => {
+  const s = sorted(values);
+  return {
+    n: s.length,
+    p50: percentile(s, 50),
+    p90: percentile(s, 90),
+    p99: percentile(s, 99),
+    max: s.length ? (s[s.length - 1] as number) : 0,
+  };
+};
+
+async function run(): Promise<void> {
+  const s: Settings = {
+    rate: envNumber('BENCH_RATE', 200),
+    count: Math.round(envNumber('BENCH_COUNT', 3000)),
+    warmup: Math.round(envNumber('BENCH_WARMUP', 200)),
+  };
+  const loadBefore = loadavg()[0] ?? 0;
+  const startedAt = new Date();
+  const database = await startBenchDatabase();
+  const sandboxDb = await connectSandboxDb(database.url);
+  const stack = await startBenchStack(database.url);
+  let endpoint: Awaited<ReturnType<typeof startTenantEndpoint>> | undefined;
+  let dispatcher: WebhookDispatcher | undefined;
+  try {
+    const tenant = await signUpBenchTenant(stack);
+    const identifiers = await withTenant(stack.db, tenant.tenantId, (trx) =>
+      trx.selectFrom('merchant_accounts').select(['provider', 'identifiers']).execute(),
+    );
+    const idOf = (p: string, key: string) =>
+      String(
+        ((identifiers.find((r) => r.provider === p)?.identifiers ?? {}) as Record<string, unknown>)[key],
+      );
+    const f: Fixture = {
+      stack,
+      tenant,
+      merchants: await loadProviderMerchants(sandboxDb, {
+        mchid: idOf('wechatpay', 'mchid'),
+        appId: idOf('alipay', 'app_id'),
+      }),
+    };
+    let secret = '';
+    endpoint = await startTenantEndpoint(() => secret);
+    const created = await createWebhookEndpoint({
+      ctx: { db: stack.db, vault: stack.vault, actor: OPERATOR, allowLoopback: true },
+      input: {
+        tenantId: tenant.tenantId,
+        mode: 'test',
+        url: endpoint.url,
+        enabled_events: ['payment.succeeded'],
+      },
+    });
+    secret = created.secret;
+    dispatcher = new WebhookDispatcher({
+      db: stack.db,
+      listenUrl: database.url,
+      vault: stack.vault,
+      logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
+      allowLoopback: true,
+    });
+    await dispatcher.start();
+
+    console.log(
+      `${s.rate} notifications/s (open loop), ${s.count} measured (WeChat Pay / Alipay alternating, each a distinct paid ` +
+        `order), warm-up ${s.warmup}; database: ${database.where}; node ${process.version}, ${availableParallelism()} CPU(s) ` +
+        `(${cpus()[0]?.model.trim() ?? '?'}).`,
+    );
+    console.log(
+      'One process, as `paymux start`: API + sandbox + webhook dispatcher, and the tenant endpoint (verifying every ' +
+        'signature) and the sender on loopback.',
+    );
+
+    const warm = await insertPayments(f, s.warmup);
+    await sendAtRate(stack.origin, signAll(f, warm), s.rate);
+    await waitForArrivals(
+      endpoint.arrivals,
+      warm.map((p) => p.id),
+      30_000,
+    );
+
+    const payments = await insertPayments(f, s.count);
+    const list = signAll(f, payments);
+    const t0 = performance.now();
+    const sent = await sendAtRate(stack.origin, list, s.rate);
+    const sendSeconds = (performance.now() - t0) / 1000;
+    await waitForArrivals(
+      endpoint.arrivals,
+      payments.map((p) => p.id),
+      60_000,
+    );
+
+    const errors = sent.filter((r) => r.error !== undefined);
+    const ack = stats(sent.filter((r) => r.ackMs !== undefined).map((r) => r.ackMs as number));
+    const webhookMs: number[] = [];
+    let missing = 0;
+    let duplicates = 0;
+    for (const r of sent) {
+      const arrivals = endpoint.arrivals.get(r.paymentId);
+      if (!arrivals) {
+        missing += 1;
+        continue;
+      }
+      duplicates += arrivals.length - 1;
+      webhookMs.push((arrivals[0] as number) - r.sentAt);
+    }
+    const webhook = stats(webhookMs);
+    const owner = ownerKysely(database.url, 1);
+    const failedDeliveries = await owner
+      .selectFrom('webhook_deliveries')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('status', '<>', 'succeeded')
+      .executeTakeFirstOrThrow();
+    await owner.destroy();
+
+    const p99Ok = webhook.p99 < TARGET_P99_MS;
+    const completeOk = missing === 0 && errors.length === 0 && endpoint.rejected() === 0;
+    const pass = p99Ok && completeOk;
+    const row = (name: string, x: ReturnType<typeof stats>) =>
+      `| ${name.padEnd(36)} | ${String(x.n).padStart(5)} | ${x.p50.toFixed(1).padStart(7)} | ${x.p90.toFixed(1).padStart(7)} | ${x.p99.toFixed(1).padStart(7)} | ${x.max.toFixed(1).padStart(7)} |`;
+    console.log(
+      `\n| ${'measured from sending the notification'.padEnd(36)} |     n |  p50 ms |  p90 ms |  p99 ms |  max ms |\n|${'-'.repeat(38)}|-------|---------|---------|---------|---------|`,
+    );
+    console.log(row('to the provider acknowledgement', ack));
+    console.log(row('to the verified webhook at the tenant', webhook));
+    console.log(
+      `\nsent ${sent.length} in ${sendSeconds.toFixed(1)} s (${(sent.length / sendSeconds).toFixed(1)}/s); ` +
+        `webhooks received for ${webhook.n}, missing ${missing}, duplicates ${duplicates}, rejected signatures ` +
+        `${endpoint.rejected()}, notify errors ${errors.length}, deliveries not succeeded ${failedDeliveries.n}.`,
+    );
+    console.log(
+      `webhook p99: ${webhook.p99.toFixed(1)} ms (target < ${TARGET_P99_MS} ms) ${p99Ok ? 'PASS' : 'FAIL'}; ` +
+        `complete (every payment's webhook arrived, verified, no errors): ${completeOk ? 'PASS' : 'FAIL'}`,
+    );
+    for (const e of errors.slice(0, 3)) console.log(`  notify error: ${e.error}`);
+    console.log(`notify-to-webhook: ${pass ? 'PASS' : 'FAIL'}`);
+    const loadAfter = loadavg()[0] ?? 0;
+    console.log(`1-min load average: ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after.`);
+
+    const file = fileURLToPath(new URL('../results/notify-to-webhook.json', import.meta.url));
+    await mkdir(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
+    await writeFile(
+      file,
+      `${JSON.stringify(
+        {
+          scenario: 'notify-to-webhook',
+          started_at: startedAt.toISOString(),
+          settings: { ...s, database: database.where },
+          machine: {
+            node: process.version,
+            cpus: availableParallelism(),
+            model: cpus()[0]?.model.trim(),
+            load_average_before: loadBefore,
+            load_average_after: loadAfter,
+          },
+          achieved_rate: sent.length / sendSeconds,
+          acknowledgement_ms: ack,
+          webhook_ms: webhook,
+          missing,
+          duplicates,
+          rejected_signatures: endpoint.rejected(),
+          notify_errors: errors.length,
+          target_p99_ms: TARGET_P99_MS,
+          pass: { p99: p99Ok, complete: completeOk, overall: pass },
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`Results written to ${file}`);
+    if (!pass) process.exitCode = 1;
+  } finally {
+    await dispatcher?.stop();
+    await endpoint?.close();
+    await stack.close();
+    await sandboxDb.destroy();
+    await database.close();
+  }
+}
+
+export const scenario: BenchScenario = {
+  name: 'notify-to-webhook',
+  description: 'payment notification in → signed webhook received by the tenant, latency at 200 events/s',
+  run,
+};
