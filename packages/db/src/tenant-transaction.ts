@@ -62,11 +62,24 @@ export async function withSystem<T>(
   db: Kysely<Database>,
   purpose: string,
   fn: (trx: SystemTransaction) => Promise<T>,
+  options: {
+    /**
+     * A transaction-level advisory lock taken in the preamble (the same round trip as
+     * BEGIN), so the transaction's first statement already runs under it.
+     */
+    readonly advisoryLock?: string;
+  } = {},
 ): Promise<T> {
   if (!PURPOSE.test(purpose)) throw new Error('withSystem: malformed purpose');
+  if (options.advisoryLock !== undefined && !PURPOSE.test(options.advisoryLock))
+    throw new Error('withSystem: malformed advisory lock name');
+  const lock =
+    options.advisoryLock === undefined
+      ? ''
+      : `; select pg_advisory_xact_lock(hashtextextended('paymux:${options.advisoryLock}', 0))`;
   return await transactionWith(
     db,
-    `select set_config('role', 'paymux_system', true), set_config('application_name', 'paymux:system:${purpose}', true)`,
+    `select set_config('role', 'paymux_system', true), set_config('application_name', 'paymux:system:${purpose}', true)${lock}`,
     (trx) => fn(trx as SystemTransaction),
   );
 }

@@ -199,7 +199,7 @@ export interface Payment {
   /** The merchant account id the payment was routed to. */
   readonly merchant_account: string;
   readonly provider: Provider;
-  /** `null` once settled, or when the provider call failed. */
+  /** `null` when the provider call failed or timed out; kept as created once the payment settles. */
   readonly next_action: NextAction | null;
   /** Succeeded at the provider after Paymux had closed it. */
   readonly late: boolean;
@@ -280,8 +280,13 @@ export interface RefundListParams extends ListParams, TimeRangeParams {
 
 // --- events and webhooks ------------------------------------------------------------------------
 
+/** What an event's and a webhook's `data` holds: the object as it was when the event happened. */
+export interface EventData<TObject = Record<string, unknown>> {
+  readonly object: TObject;
+}
+
 /** An event as listed by `GET /v1/events`. */
-export interface Event<TData = Record<string, unknown>> {
+export interface Event<TData = EventData> {
   readonly id: string;
   readonly object: 'event';
   readonly type: EventType;
@@ -297,14 +302,24 @@ export interface EventListParams extends ListParams, TimeRangeParams {
   readonly object?: string;
 }
 
+/**
+ * The `type` of a webhook: an event type, or `webhook_endpoint.test` for what
+ * `webhookEndpoints.test()` sends (never stored as an event, and not subscribable).
+ */
+export type WebhookEventType = EventType | 'webhook_endpoint.test';
+
 /** The JSON body of a webhook, as returned by `verifyWebhook`. */
-export interface WebhookEvent<TData = Record<string, unknown>> {
-  /** The event id; the same in every retry, so use it to deduplicate. */
+export interface WebhookEvent<TData = EventData> {
+  /** The event id, also the `webhook-id` header; the same in every retry, so use it to deduplicate. */
   readonly id: string;
-  readonly type: EventType;
+  readonly type: WebhookEventType;
+  /** When the event happened (ISO 8601), not when this attempt was sent. */
   readonly timestamp: string;
   readonly data: TData;
 }
+
+/** Why an endpoint is disabled: by you, because it answered 410, or after five days of failures. */
+export type WebhookEndpointDisabledReason = 'manual' | 'gone' | 'failing';
 
 export interface WebhookEndpoint {
   readonly id: string;
@@ -314,24 +329,79 @@ export interface WebhookEndpoint {
   readonly enabled_events: EventType[];
   readonly description: string | null;
   readonly status: 'enabled' | 'disabled';
+  /** Set while `status` is `disabled`. */
+  readonly disabled_reason: WebhookEndpointDisabledReason | null;
+  readonly disabled_at: string | null;
+  /** After a rotation: until then, deliveries are signed with the previous secret too. */
+  readonly previous_secret_expires_at: string | null;
   readonly livemode: boolean;
   readonly created_at: string;
   readonly updated_at: string;
-  /** `whsec_…`: only in the responses to create and rotateSecret. Store it; it is not shown again. */
-  readonly secret?: string;
+}
+
+/** What `create` and `rotateSecret` return: the endpoint and its signing secret, shown only then. */
+export interface WebhookEndpointWithSecret extends WebhookEndpoint {
+  /** `whsec_…`. Store it now: it is not shown again. */
+  readonly secret: string;
 }
 
 export interface WebhookEndpointCreateParams {
   readonly url: string;
+  /** Up to 50 types; every type when omitted or empty. */
   readonly enabled_events?: EventType[];
+  /** Up to 500 characters. */
   readonly description?: string;
 }
 
 export interface WebhookEndpointUpdateParams {
   readonly url?: string;
   readonly enabled_events?: EventType[];
-  readonly description?: string;
+  /** `null` clears it. */
+  readonly description?: string | null;
+  /** `enabled` resumes paused deliveries and clears the failure streak. */
   readonly status?: 'enabled' | 'disabled';
+}
+
+export interface WebhookEndpointListParams extends ListParams {
+  readonly status?: 'enabled' | 'disabled';
+}
+
+/** Why an attempt failed. */
+export type WebhookErrorClass =
+  | 'timeout'
+  | 'dns'
+  | 'address_refused'
+  | 'connection'
+  | 'tls'
+  | 'redirect'
+  | 'http_status'
+  | 'invalid_url';
+
+/** What `webhookEndpoints.test()` reports. The endpoint's response body is never returned. */
+export interface WebhookTest {
+  readonly object: 'webhook_test';
+  readonly webhook_endpoint: string;
+  /** The endpoint answered 2xx. */
+  readonly succeeded: boolean;
+  /** `null` when no response arrived. */
+  readonly status_code: number | null;
+  readonly latency_ms: number;
+  readonly error_class: WebhookErrorClass | null;
+}
+
+export interface WebhookReplayParams {
+  /** Inclusive. */
+  readonly since: string | Date;
+  /** Exclusive; now when omitted. */
+  readonly until?: string | Date;
+}
+
+/** What `webhookEndpoints.replay()` scheduled. */
+export interface WebhookReplay {
+  readonly object: 'webhook_replay';
+  readonly webhook_endpoint: string;
+  /** Events scheduled for delivery now. */
+  readonly events: number;
 }
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -340,14 +410,41 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 export interface Delivery {
   readonly id: string;
   readonly object: 'delivery';
+  /** The event id, also the `webhook-id` header of every attempt. */
   readonly event: string;
   readonly webhook_endpoint: string;
   readonly status: DeliveryStatus;
+  /** Attempts made so far, scheduled and manual. */
   readonly attempts: number;
   readonly last_attempt_at: string | null;
   readonly next_attempt_at: string | null;
+  /** The HTTP status of the last attempt; `null` when it got no response. */
   readonly response_status: number | null;
+  /** Why the last attempt failed; `null` after a success or before any attempt. */
+  readonly last_error: WebhookErrorClass | null;
+  readonly livemode: boolean;
   readonly created_at: string;
+  readonly updated_at: string;
+}
+
+/** One attempt of a delivery, as kept in its log. */
+export interface DeliveryAttempt {
+  readonly number: number;
+  /** `manual`: made by `deliveries.retry()`. */
+  readonly trigger: 'scheduled' | 'manual';
+  readonly url: string;
+  readonly started_at: string;
+  readonly latency_ms: number;
+  readonly status_code: number | null;
+  readonly error_class: WebhookErrorClass | null;
+  readonly error_message: string | null;
+  /** The first 4 KB of your endpoint's response. */
+  readonly response_body: string;
+}
+
+/** `deliveries.retrieve()`: the delivery with its latest 50 attempts, newest first. */
+export interface DeliveryWithAttempts extends Delivery {
+  readonly attempt_log: DeliveryAttempt[];
 }
 
 export interface DeliveryListParams extends ListParams, TimeRangeParams {

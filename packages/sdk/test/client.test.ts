@@ -264,7 +264,13 @@ describe('requests', () => {
       [() => p.webhookEndpoints.delete('whe_1'), 'DELETE', '/v1/webhook_endpoints/whe_1'],
       [() => p.webhookEndpoints.rotateSecret('whe_1'), 'POST', '/v1/webhook_endpoints/whe_1/rotate_secret'],
       [() => p.webhookEndpoints.test('whe_1'), 'POST', '/v1/webhook_endpoints/whe_1/test'],
+      [
+        () => p.webhookEndpoints.replay('whe_1', { since: '2026-11-01T00:00:00Z' }),
+        'POST',
+        '/v1/webhook_endpoints/whe_1/replay',
+      ],
       [() => p.deliveries.list({ status: 'failed' }), 'GET', '/v1/deliveries'],
+      [() => p.deliveries.retrieve('dlv_1'), 'GET', '/v1/deliveries/dlv_1'],
       [() => p.deliveries.retry('dlv_1'), 'POST', '/v1/deliveries/dlv_1/retry'],
       [() => p.reconciliationReports.list(), 'GET', '/v1/reconciliation_reports'],
       [() => p.reconciliationReports.retrieve('rec_1'), 'GET', '/v1/reconciliation_reports/rec_1'],
@@ -278,6 +284,30 @@ describe('requests', () => {
     for (const s of stub.sent) {
       expect(s.headers['idempotency-key'] !== undefined).toBe(s.init.method === 'POST');
     }
+  });
+
+  it('send a replay range as ISO 8601 strings, leaving out an omitted `until`', async () => {
+    const stub = stubFetch();
+    const p = client(stub);
+    await p.webhookEndpoints.replay('whe_1', {
+      since: new Date('2026-11-01T00:00:00Z'),
+      until: '2026-11-02T00:00:00+08:00',
+    });
+    await p.webhookEndpoints.replay('whe_1', { since: new Date('2026-11-01T00:00:00Z') });
+    const bodies = stub.sent.map((s) => JSON.parse(s.init.body as string));
+    expect(bodies).toEqual([
+      { since: '2026-11-01T00:00:00.000Z', until: '2026-11-02T00:00:00+08:00' },
+      { since: '2026-11-01T00:00:00.000Z' },
+    ]);
+  });
+
+  it('filter webhook endpoints by status', async () => {
+    const stub = stubFetch();
+    await client(stub).webhookEndpoints.list({ status: 'disabled', limit: 3 });
+    expect(Object.fromEntries((stub.sent[0] as Sent).url.searchParams)).toEqual({
+      status: 'disabled',
+      limit: '3',
+    });
   });
 
   it('download a reconciliation report as CSV with Accept: text/csv', async () => {

@@ -30,6 +30,7 @@ export {
   type SendResult,
   sendWebhook,
   USER_AGENT,
+  type WebhookAgents,
 } from './send-webhook.ts';
 export { signWebhook, type WebhookHeaders } from './sign.ts';
 export {

@@ -1,5 +1,6 @@
-import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { ClientRequest, Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { request as httpRequest } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import { request as httpsRequest } from 'node:https';
 import { ADDRESS_REFUSED, guardedLookup } from './guarded-lookup.ts';
 import { parseRetryAfter } from './retry-policy.ts';
@@ -35,6 +36,17 @@ export interface SendResult {
   readonly gone: boolean;
 }
 
+/**
+ * Keep-alive agents a long-running sender passes to reuse connections. Every new connection
+ * still resolves through the guarded lookup (the request's `lookup` reaches the agent's
+ * `createConnection`), and a kept connection is to an address that was checked when it was
+ * opened; so an agent must only serve requests under one address policy and one resolver.
+ */
+export interface WebhookAgents {
+  readonly http: HttpAgent;
+  readonly https: HttpsAgent;
+}
+
 export const DEFAULT_SEND_TIMEOUT_MS = 15_000;
 export const RESPONSE_BODY_LIMIT = 4096;
 export const USER_AGENT = 'Paymux-Webhooks/1';
@@ -49,8 +61,10 @@ const TLS_CODE = /^ERR_(?:TLS|SSL)_|CERT|SIGNATURE|^EPROTO$|^HOSTNAME_MISMATCH$/
  * since Node does not call `lookup` for literals); every connection resolves its host through
  * guardedLookup, so an address is checked at connect time; redirects are never followed (3xx is
  * a failure); one timer (default 15 s) covers the whole exchange and destroys the socket; at most
- * 4 KB of the response is read before the socket is destroyed. A fresh agent per call keeps no
- * connection that was checked under another policy or resolution.
+ * 4 KB of the response is read before the socket is destroyed. Without `agents`, a fresh
+ * connection per call; with them, a connection whose response was read whole goes back to the
+ * agent's pool, and a request that fails on a reused connection before any response (the
+ * endpoint closed it while idle) is sent once more on a new one.
  *
  * @example
  * const body = webhookBody(event);
@@ -66,35 +80,51 @@ export async function sendWebhook(request: {
   readonly timeoutMs?: number;
   readonly lookup?: BaseLookup;
   readonly signal?: AbortSignal;
+  readonly agents?: WebhookAgents;
 }): Promise<SendResult> {
+  const first = await attempt(request);
+  if (first.staleSocket && !request.signal?.aborted) return (await attempt(request)).result;
+  return first.result;
+}
+
+async function attempt(
+  request: Parameters<typeof sendWebhook>[0],
+): Promise<{ result: SendResult; staleSocket: boolean }> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const checked = checkWebhookUrl(request.url, request.policy);
   if (!checked.ok) {
     const errorClass = checked.code === 'address_not_allowed' ? 'address_refused' : 'invalid_url';
-    return failure(errorClass, checked.message, elapsed());
+    return { result: failure(errorClass, checked.message, elapsed()), staleSocket: false };
   }
-  if (request.signal?.aborted) return failure('connection', 'aborted by the caller', elapsed());
+  if (request.signal?.aborted)
+    return { result: failure('connection', 'aborted by the caller', elapsed()), staleSocket: false };
   const timeoutMs = request.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
   const lookup = guardedLookup(request.policy, tagFailures(request.lookup ?? systemLookup));
-  const send = checked.url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const https = checked.url.protocol === 'https:';
+  const send = https ? httpsRequest : httpRequest;
+  const agent = request.agents ? (https ? request.agents.https : request.agents.http) : false;
 
-  return new Promise<SendResult>((resolve) => {
+  return new Promise<{ result: SendResult; staleSocket: boolean }>((resolve) => {
     let settled = false;
     let req: ClientRequest | undefined;
     // Once the head has arrived the status decides the outcome; later trouble only cuts the body short.
     let received: (() => SendResult) | undefined;
 
-    const settle = (outcome: () => SendResult) => {
+    // A connection is kept (for an agent's pool) only when its response was read to the end.
+    const settle = (outcome: () => SendResult, keepSocket = false, staleSocket = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onAbort);
-      req?.destroy();
-      resolve(outcome());
+      if (!keepSocket || agent === false) req?.destroy();
+      resolve({ result: outcome(), staleSocket });
     };
     const fail = (fallback: () => SendResult) => settle(received ?? fallback);
-    const onError = (error: unknown) => fail(() => classify(error, elapsed()));
+    const onError = (error: unknown) => {
+      const stale = received === undefined && req?.reusedSocket === true;
+      settle(received ?? (() => classify(error, elapsed())), false, stale);
+    };
     const timer = setTimeout(
       () => fail(() => failure('timeout', `no response within ${timeoutMs} ms`, elapsed())),
       timeoutMs,
@@ -105,7 +135,7 @@ export async function sendWebhook(request: {
     try {
       req = send(checked.url, {
         method: 'POST',
-        agent: false,
+        agent,
         lookup,
         headers: {
           'content-type': 'application/json',
@@ -135,7 +165,7 @@ export async function sendWebhook(request: {
         // Enough for the attempt log; destroying the socket stops a huge body from being buffered.
         if (size >= RESPONSE_BODY_LIMIT) done();
       });
-      res.on('end', done);
+      res.on('end', () => settle(result, true));
       res.on('close', done);
       res.on('error', done);
     });

@@ -2,11 +2,12 @@
 // webhook. Genuine signed provider notifications are POSTed to /notify at a steady 200 per
 // second (open loop: the sender never waits for answers), each paying a distinct order;
 // each applied payment appends payment.succeeded and queues its delivery in the same
-// transaction; the webhook dispatcher (as `paymux start` runs it, in process, woken by
-// NOTIFY) signs and POSTs it to a tenant endpoint on loopback, which verifies the
+// transaction; the webhook dispatcher (in its own process, as `paymux worker` runs it,
+// woken by NOTIFY) signs and POSTs it to a tenant endpoint on loopback, which verifies the
 // signature. Measured per payment: time from sending the notification to the endpoint
 // receiving its verified webhook; and, as the in-run reference, time to the provider's
 // acknowledgement (the ingest alone). See test/bench/README.md.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,9 +18,7 @@ import { ownerKysely, withTenant } from '@paymux/db';
 import { createWebhookEndpoint, OPERATOR } from '@paymux/operations';
 import { connectSandboxDb } from '@paymux/sandbox';
 import { verifyWebhook } from '@paymux/sdk/source';
-import { WebhookDispatcher } from '@paymux/worker';
 import { sql } from 'kysely';
-import { pino } from 'pino';
 import type { BenchScenario } from '../run.ts';
 import { startBenchDatabase } from '../support/database.ts';
 import { percentile } from '../support/load.ts';
@@ -28,6 +27,27 @@ import { loadProviderMerchants, type SignedNotification } from '../support/signe
 import { signUpBenchTenant, startBenchStack } from '../support/stack.ts';
 
 const TARGET_P99_MS = 250;
+const WORKER = fileURLToPath(new URL('../support/webhook-worker-process.ts', import.meta.url));
+
+/** The dispatcher as `paymux worker`: its own process on the same database. */
+async function startWorkerProcess(url: string, masterKey: Buffer): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [WORKER], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      TZ: 'UTC',
+      DATABASE_URL: url,
+      PAYMUX_MASTER_KEY: masterKey.toString('base64'),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (chunk.includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`webhook worker exited (${code}) before it was ready`)));
+  });
+  return child;
+}
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -156,7 +176,7 @@ async function run(): Promise<void> {
   const sandboxDb = await connectSandboxDb(database.url);
   const stack = await startBenchStack(database.url);
   let endpoint: Awaited<ReturnType<typeof startTenantEndpoint>> | undefined;
-  let dispatcher: WebhookDispatcher | undefined;
+  let worker: ChildProcess | undefined;
   try {
     const tenant = await signUpBenchTenant(stack);
     const identifiers = await withTenant(stack.db, tenant.tenantId, (trx) =>
@@ -186,14 +206,7 @@ async function run(): Promise<void> {
       },
     });
     secret = created.secret;
-    dispatcher = new WebhookDispatcher({
-      db: stack.db,
-      listenUrl: database.url,
-      vault: stack.vault,
-      logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
-      allowLoopback: true,
-    });
-    await dispatcher.start();
+    worker = await startWorkerProcess(database.url, stack.masterKey);
 
     console.log(
       `${s.rate} notifications/s (open loop), ${s.count} measured (WeChat Pay / Alipay alternating, each a distinct paid ` +
@@ -201,8 +214,8 @@ async function run(): Promise<void> {
         `(${cpus()[0]?.model.trim() ?? '?'}).`,
     );
     console.log(
-      'One process, as `paymux start`: API + sandbox + webhook dispatcher, and the tenant endpoint (verifying every ' +
-        'signature) and the sender on loopback.',
+      'Two processes, as in production: API + sandbox (with the sender and the tenant endpoint, which verifies every ' +
+        'signature, on loopback) in this one, and the webhook dispatcher in its own, as `paymux worker`.',
     );
 
     const warm = await insertPayments(f, s.warmup);
@@ -304,7 +317,11 @@ async function run(): Promise<void> {
     console.log(`Results written to ${file}`);
     if (!pass) process.exitCode = 1;
   } finally {
-    await dispatcher?.stop();
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((resolve) => worker?.once('exit', resolve));
+      worker.kill('SIGTERM');
+      await exited;
+    }
     await endpoint?.close();
     await stack.close();
     await sandboxDb.destroy();

@@ -34,6 +34,8 @@ export interface BenchStack {
   /** The app pool (role paymux_app), as the API uses it. */
   readonly db: Kysely<Database>;
   readonly vault: LocalKeyProvider;
+  /** The vault's master key, for processes the bench starts beside the stack. */
+  readonly masterKey: Buffer;
   readonly admin: SandboxAdminClient;
   close(): Promise<void>;
 }
@@ -51,7 +53,8 @@ export async function startBenchStack(
   options: { poolSize?: number; sandboxPoolSize?: number } = {},
 ): Promise<BenchStack> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
-  const vault = new LocalKeyProvider([randomBytes(32)]);
+  const masterKey = randomBytes(32);
+  const vault = new LocalKeyProvider([masterKey]);
   const db = appKysely(url, options.poolSize ?? 20);
   const sandboxDb = await connectSandboxDb(
     url,
@@ -106,6 +109,7 @@ export async function startBenchStack(
     sandboxUrl,
     db,
     vault,
+    masterKey,
     admin,
     close: async () => {
       if (closed) return;

@@ -23,8 +23,9 @@ export interface ClaimedDelivery {
 }
 
 // Claims are serialised (one short statement each) so the per-endpoint cap is exact
-// across dispatcher processes: the in-flight count is read by one claimer at a time.
-const CLAIM_LOCK = 'paymux:webhook-claim';
+// across dispatcher processes: the in-flight count is read by one claimer at a time. The
+// lock is taken with BEGIN, so the claim statement's snapshot is taken under it.
+const CLAIM_LOCK = 'webhook-claim';
 
 /**
  * Leases up to `limit` due deliveries of enabled endpoints, at most `perEndpoint` in flight
@@ -48,9 +49,11 @@ export async function claimDueDeliveries(
 ): Promise<ClaimedDelivery[]> {
   if (options.limit <= 0) return [];
   const leaseUntil = new Date(options.now.getTime() + options.leaseMs);
-  return await withSystem(db, 'webhook-dispatch', async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${CLAIM_LOCK}, 0))`.execute(trx);
-    const result = await sql<ClaimedDelivery>`
+  return await withSystem(
+    db,
+    'webhook-dispatch',
+    async (trx) => {
+      const result = await sql<ClaimedDelivery>`
       with chosen as (
         select d.tenant_id, d.id
         from webhook_endpoints e
@@ -83,6 +86,8 @@ export async function claimDueDeliveries(
         ev.data as event_data, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at,
         e.failing_since
     `.execute(trx);
-    return result.rows;
-  });
+      return result.rows;
+    },
+    { advisoryLock: CLAIM_LOCK },
+  );
 }

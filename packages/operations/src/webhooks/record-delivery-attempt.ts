@@ -1,7 +1,7 @@
 import type { Database, DeliveryStatusColumn } from '@paymux/db';
 import { withTenant } from '@paymux/db';
 import { nextAttemptDelayMs, type SendResult } from '@paymux/webhooks';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { appendEvent } from '../events/append-event.ts';
 import type { ClaimedDelivery } from './claim-due-deliveries.ts';
 import { toWebhookEndpointView } from './webhook-endpoint-view.ts';
@@ -54,46 +54,28 @@ export async function recordDeliveryAttempt(
   }
 
   return await withTenant(db, delivery.tenant_id, async (trx) => {
-    const updated = await trx
-      .updateTable('webhook_deliveries')
-      .set({
-        status,
-        next_attempt_at: nextAttemptAt,
-        attempts: delivery.attempts + 1,
-        schedule_attempts: manual ? delivery.schedule_attempts : delivery.schedule_attempts + 1,
-        retry_once: false,
-        lease_token: null,
-        lease_expires_at: null,
-        last_attempt_at: input.startedAt,
-        last_status_code: result.statusCode,
-        last_error: result.errorClass,
-        ...(result.ok ? { succeeded_at: now } : {}),
-        updated_at: now,
-      })
-      .where('tenant_id', '=', delivery.tenant_id)
-      .where('id', '=', delivery.id)
-      .where('lease_token', '=', delivery.lease_token)
-      .returning('id')
-      .executeTakeFirst();
-    if (!updated) return { recorded: false as const, reason: 'lease_lost' as const };
-
-    await trx
-      .insertInto('webhook_attempts')
-      .values({
-        tenant_id: delivery.tenant_id,
-        delivery_id: delivery.id,
-        number: delivery.attempts + 1,
-        endpoint_id: delivery.endpoint_id,
-        url: delivery.url,
-        started_at: input.startedAt,
-        latency_ms: result.latencyMs,
-        status_code: result.statusCode,
-        error_class: result.errorClass,
-        error_message: result.errorMessage,
-        response_body: result.responseBody,
-        trigger: manual ? 'manual' : 'scheduled',
-      })
-      .execute();
+    // One statement: the compare-and-set on the lease, and the attempt row only if it held.
+    const written = await sql<{ number: number }>`
+      with claimed as (
+        update webhook_deliveries set
+          status = ${status}, next_attempt_at = ${nextAttemptAt}::timestamptz, attempts = ${delivery.attempts + 1},
+          schedule_attempts = ${manual ? delivery.schedule_attempts : delivery.schedule_attempts + 1},
+          retry_once = false, lease_token = null, lease_expires_at = null,
+          last_attempt_at = ${input.startedAt}, last_status_code = ${result.statusCode},
+          last_error = ${result.errorClass},
+          succeeded_at = ${result.ok ? sql`${now}::timestamptz` : sql`succeeded_at`}, updated_at = ${now}
+        where tenant_id = ${delivery.tenant_id} and id = ${delivery.id} and lease_token = ${delivery.lease_token}
+        returning tenant_id, id
+      )
+      insert into webhook_attempts (tenant_id, delivery_id, number, endpoint_id, url, started_at, latency_ms,
+        status_code, error_class, error_message, response_body, trigger)
+      select tenant_id, id, ${delivery.attempts + 1}, ${delivery.endpoint_id}, ${delivery.url}, ${input.startedAt},
+        ${result.latencyMs}, ${result.statusCode}, ${result.errorClass}, ${result.errorMessage},
+        ${result.responseBody}, ${manual ? 'manual' : 'scheduled'}
+      from claimed
+      returning number
+    `.execute(trx);
+    if (written.rows.length === 0) return { recorded: false as const, reason: 'lease_lost' as const };
 
     let endpointDisabled: 'gone' | 'failing' | null = null;
     if (result.ok) {

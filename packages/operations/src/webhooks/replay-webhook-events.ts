@@ -13,8 +13,10 @@ export const MAX_REPLAY_EVENTS = 10_000;
  * Schedules every event of the endpoint's mode created in [since, until) that the endpoint
  * subscribes to, for delivery now: a delivery is created where none exists (an event from
  * before the endpoint was created or while it was disabled), and an existing one starts a
- * fresh retry schedule, whatever its status. The webhook-id stays the event id, so a
- * tenant that already processed an event recognises the repeat.
+ * fresh retry schedule, whatever its status. A delivery being sent at this moment loses its
+ * lease, so that send's result is not recorded over the new schedule (the event goes out
+ * again). The webhook-id stays the event id, so a tenant that already processed an event
+ * recognises the repeat.
  */
 export async function replayWebhookEvents({
   ctx,
@@ -61,7 +63,8 @@ export async function replayWebhookEvents({
         select m.tenant_id, paymux_new_id('dlv'), m.mode, m.id, ${endpoint.id}, ${now}, ${now}, ${now}
         from (${matching}) as m
         on conflict (tenant_id, event_id, endpoint_id) do update
-        set status = 'pending', next_attempt_at = ${now}, schedule_attempts = 0, retry_once = false, updated_at = ${now}
+        set status = 'pending', next_attempt_at = ${now}, schedule_attempts = 0, retry_once = false,
+          lease_token = null, lease_expires_at = null, updated_at = ${now}
       `.execute(trx);
       await sql`select pg_notify(${WEBHOOK_WAKE_CHANNEL}, '')`.execute(trx);
     }

@@ -2,6 +2,7 @@ import type { EventType } from '@paymux/core';
 import { withTenant } from '@paymux/db';
 import { sql } from 'kysely';
 import { recordAudit } from '../audit.ts';
+import { WEBHOOK_WAKE_CHANNEL } from '../events/append-event.ts';
 import { checkEndpointUrl } from './check-endpoint-url.ts';
 import { findWebhookEndpoint } from './find-webhook-endpoint.ts';
 import type { WebhookContext } from './webhook-context.ts';
@@ -65,7 +66,7 @@ export async function updateWebhookEndpoint({
     });
     if (statusChange.status === 'enabled') {
       // Paused deliveries whose time passed while disabled go out now, not in a burst of stale times.
-      await sql`select pg_notify('paymux_webhook_deliveries', '')`.execute(trx);
+      await sql`select pg_notify(${WEBHOOK_WAKE_CHANNEL}, '')`.execute(trx);
     }
     return toWebhookEndpointView(row, ctx.now?.());
   });

@@ -1,12 +1,15 @@
 import { type HttpClient, path, type RequestOptions } from '../http/http-client.ts';
 import type {
   Deleted,
-  Delivery,
   List,
-  ListParams,
   WebhookEndpoint,
   WebhookEndpointCreateParams,
+  WebhookEndpointListParams,
   WebhookEndpointUpdateParams,
+  WebhookEndpointWithSecret,
+  WebhookReplay,
+  WebhookReplayParams,
+  WebhookTest,
 } from '../types.ts';
 import { paginate } from './paginate.ts';
 
@@ -19,15 +22,15 @@ export class WebhookEndpoints {
   }
 
   /** The response carries the signing `secret` (`whsec_…`) once: store it. */
-  create(params: WebhookEndpointCreateParams, options?: RequestOptions): Promise<WebhookEndpoint> {
+  create(params: WebhookEndpointCreateParams, options?: RequestOptions): Promise<WebhookEndpointWithSecret> {
     return this.#http.json({ method: 'POST', path: '/v1/webhook_endpoints', body: params }, options);
   }
 
-  list(params: ListParams = {}, options?: RequestOptions): Promise<List<WebhookEndpoint>> {
+  list(params: WebhookEndpointListParams = {}, options?: RequestOptions): Promise<List<WebhookEndpoint>> {
     return this.#http.json({ method: 'GET', path: '/v1/webhook_endpoints', query: params }, options);
   }
 
-  listAll(params: ListParams = {}, options?: RequestOptions): AsyncGenerator<WebhookEndpoint> {
+  listAll(params: WebhookEndpointListParams = {}, options?: RequestOptions): AsyncGenerator<WebhookEndpoint> {
     return paginate((p) => this.list(p, options), params);
   }
 
@@ -35,6 +38,11 @@ export class WebhookEndpoints {
     return this.#http.json({ method: 'GET', path: path`/v1/webhook_endpoints/${id}` }, options);
   }
 
+  /**
+   * Changes the URL, event types, description or status. `status: 'disabled'` pauses the
+   * endpoint's pending deliveries and queues none for new events; `'enabled'` resumes them (use
+   * `replay` for the events in between).
+   */
   update(
     id: string,
     params: WebhookEndpointUpdateParams,
@@ -46,23 +54,44 @@ export class WebhookEndpoints {
     );
   }
 
+  /** Deletes the endpoint with its deliveries and their attempt log; the events stay. */
   delete(id: string, options?: RequestOptions): Promise<Deleted<'webhook_endpoint'>> {
     return this.#http.json({ method: 'DELETE', path: path`/v1/webhook_endpoints/${id}` }, options);
   }
 
   /**
-   * Issues a new secret (in the response's `secret`, once). While both are live, deliveries are
-   * signed with both, so pass both to `verifyWebhook` until you have switched.
+   * Issues a new secret (in the response's `secret`, once). For 24 hours deliveries are signed
+   * with the old and the new one, so pass both to `verifyWebhook` until you have switched.
    */
-  rotateSecret(id: string, options?: RequestOptions): Promise<WebhookEndpoint> {
+  rotateSecret(id: string, options?: RequestOptions): Promise<WebhookEndpointWithSecret> {
     return this.#http.json(
       { method: 'POST', path: path`/v1/webhook_endpoints/${id}/rotate_secret` },
       options,
     );
   }
 
-  /** Sends a test event to the endpoint; returns its delivery. */
-  test(id: string, options?: RequestOptions): Promise<Delivery> {
+  /**
+   * Sends a signed `webhook_endpoint.test` webhook to the endpoint now and reports whether it
+   * answered 2xx, its status and the latency (never its response body). Nothing is stored.
+   */
+  test(id: string, options?: RequestOptions): Promise<WebhookTest> {
     return this.#http.json({ method: 'POST', path: path`/v1/webhook_endpoints/${id}/test` }, options);
+  }
+
+  /**
+   * Sends again every event created in [`since`, `until`) that the endpoint subscribes to, each
+   * on a fresh retry schedule: also events from before the endpoint existed or while it was
+   * disabled, and events already delivered (their `webhook-id` is unchanged, so your
+   * deduplication sees the repeats). At most 10 000 events per call; the endpoint must be enabled.
+   *
+   * @example
+   * await paymux.webhookEndpoints.replay('whe_…', { since: new Date(Date.now() - 86_400_000) });
+   */
+  replay(id: string, params: WebhookReplayParams, options?: RequestOptions): Promise<WebhookReplay> {
+    // JSON.stringify writes Dates as ISO 8601 strings, which the API takes.
+    return this.#http.json(
+      { method: 'POST', path: path`/v1/webhook_endpoints/${id}/replay`, body: params },
+      options,
+    );
   }
 }

@@ -16,10 +16,13 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** The real API (`createApp`) on its own test database, listening on 127.0.0.1:<free port>. */
-export async function startApiServer(): Promise<ApiServer> {
+/**
+ * The real API (`createApp`) on its own test database, listening on 127.0.0.1:<free port>.
+ * `overrides` replace app dependencies, e.g. `{ webhooks: { allowLoopback: true } }`.
+ */
+export async function startApiServer(overrides: Parameters<typeof testApp>[1] = {}): Promise<ApiServer> {
   const tdb = await createTestDatabase();
-  const { app } = testApp(tdb);
+  const { app } = testApp(tdb, overrides);
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;

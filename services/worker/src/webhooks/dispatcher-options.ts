@@ -43,7 +43,7 @@ export interface WebhookDispatcherOptions {
 
 export const DISPATCHER_DEFAULTS = {
   concurrency: 64,
-  perEndpointConcurrency: 4,
+  perEndpointConcurrency: 10,
   timeoutMs: 15_000,
   // Longer than the timeout plus the time to store a result, so a live attempt keeps its claim.
   leaseMs: 60_000,

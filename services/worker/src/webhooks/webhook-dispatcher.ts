@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
@@ -6,7 +8,7 @@ import {
   recordDeliveryAttempt,
   WEBHOOK_WAKE_CHANNEL,
 } from '@paymux/operations';
-import { type SendResult, sendWebhook, signWebhook, webhookBody } from '@paymux/webhooks';
+import { type SendResult, sendWebhook, signWebhook, type WebhookAgents, webhookBody } from '@paymux/webhooks';
 import pg from 'pg';
 import { DISPATCHER_DEFAULTS, type WebhookDispatcherOptions } from './dispatcher-options.ts';
 
@@ -31,16 +33,23 @@ export class WebhookDispatcher {
   readonly #concurrency: number;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #token = randomUUID();
+  // Keep-alive connections. No per-origin socket cap: endpoints of different tenants may share
+  // an origin, and the per-endpoint cap is the claim's. One policy and one resolver serve
+  // every request here, so a kept connection was checked as a new one would be.
+  readonly #agents: WebhookAgents;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #listener: pg.Client | undefined;
   #listenRetry: NodeJS.Timeout | undefined;
   #pumping: Promise<void> | undefined;
   #again = false;
+  #moreDue = false;
 
   constructor(options: WebhookDispatcherOptions) {
     this.#options = options;
     this.#concurrency = options.concurrency ?? DISPATCHER_DEFAULTS.concurrency;
+    const pool = { keepAlive: true, maxFreeSockets: 16, scheduling: 'lifo' as const };
+    this.#agents = { http: new HttpAgent(pool), https: new HttpsAgent(pool) };
   }
 
   #now(): Date {
@@ -69,6 +78,8 @@ export class WebhookDispatcher {
     await listener?.end().catch(() => {});
     await this.#pumping;
     await Promise.allSettled([...this.#inFlight]);
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
     this.#options.logger.info('webhook dispatcher stopped');
   }
 
@@ -105,17 +116,17 @@ export class WebhookDispatcher {
 
   async #pump(): Promise<void> {
     try {
-      const free = this.#concurrency - this.#inFlight.size;
-      const claimed = await this.#claim(free);
+      const claimed = await this.#claim(this.#concurrency - this.#inFlight.size);
+      // Work was due: when a send finishes (a slot, or an endpoint's cap, frees up), look
+      // again at once rather than at the next poll. An empty claim ends the chain.
+      this.#moreDue = claimed.length > 0;
       for (const delivery of claimed) {
         const work = this.#deliver(delivery).finally(() => {
           this.#inFlight.delete(work);
-          // A slot freed up: there may be more due work waiting for one.
-          if (claimed.length === free) this.wake();
+          if (this.#moreDue) this.wake();
         });
         this.#inFlight.add(work);
       }
-      if (claimed.length > 0 && claimed.length === free) this.#again = true;
     } catch (error) {
       this.#options.logger.error(
         { err: error },
@@ -205,6 +216,7 @@ export class WebhookDispatcher {
       body,
       policy: { allowLoopback: this.#options.allowLoopback, requireHttps: delivery.mode === 'live' },
       timeoutMs: this.#options.timeoutMs ?? DISPATCHER_DEFAULTS.timeoutMs,
+      agents: this.#agents,
       ...(this.#options.lookup ? { lookup: this.#options.lookup } : {}),
     });
   }
