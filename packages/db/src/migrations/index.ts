@@ -6,6 +6,7 @@ import * as eventsAndNotifications from './2026-11-26-0004-events-and-notificati
 import * as jobQueue from './2026-11-26-0005-job-queue.ts';
 import * as autoRefundLatePayments from './2026-11-26-0006-auto-refund-late-payments.ts';
 import * as webhooks from './2026-11-26-0007-webhooks.ts';
+import * as notificationRouting from './2026-11-26-0008-notification-routing.ts';
 
 /**
  * Every migration, in order. Names sort by date so Kysely's ordering check holds;
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0005-job-queue': jobQueue,
   '2026-11-26-0006-auto-refund-late-payments': autoRefundLatePayments,
   '2026-11-26-0007-webhooks': webhooks,
+  '2026-11-26-0008-notification-routing': notificationRouting,
 };

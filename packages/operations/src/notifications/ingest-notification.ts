@@ -1,9 +1,10 @@
 import { isId, isPaymuxError, newId } from '@paymux/core';
-import { type MerchantAccountRow, type TenantTransaction, withSystem, withTenant } from '@paymux/db';
+import { type MerchantAccountRow, type TenantTransaction, withTenant } from '@paymux/db';
 import { type Acknowledgement, acknowledgementFor, type CanonicalNotification } from '@paymux/providers';
+import { sql } from 'kysely';
 import type { OperationContext } from '../context.ts';
 import { type ProviderContext, providerForAccount } from '../merchant-accounts/provider-for-account.ts';
-import { transitionPayment } from '../payments/transition-payment.ts';
+import { transitionPayment, transitionPaymentFrom } from '../payments/transition-payment.ts';
 import { settleRefund } from '../refunds/settle-refund.ts';
 
 export type NotificationOutcome = 'applied' | 'duplicate' | 'rejected' | 'unroutable' | 'retry';
@@ -61,13 +62,11 @@ export async function ingestNotification({
   });
 
   if (!isId('mca', input.merchantAccountId)) return answer('unroutable', 'malformed merchant account id');
-  const account = await withSystem(ctx.db, 'notification-routing', (trx) =>
-    trx
-      .selectFrom('merchant_accounts')
-      .selectAll()
-      .where('id', '=', input.merchantAccountId)
-      .executeTakeFirst(),
-  );
+  // The one cross-tenant read of this path, in one statement (migration 0008).
+  const routed = await sql<MerchantAccountRow>`
+    select * from paymux_route_merchant_account(${input.merchantAccountId})
+  `.execute(ctx.db);
+  const account = routed.rows[0];
   if (!account || account.provider !== input.provider || account.deleted_at !== null) {
     return answer('unroutable', 'no such merchant account for this provider');
   }
@@ -114,6 +113,23 @@ async function applyPaymentEvent(
 ): Promise<Verdict> {
   if (!isId('pay', event.outTradeNo))
     return { outcome: 'rejected', reason: 'out_trade_no is not a Paymux payment' };
+  if (event.status === 'succeeded') {
+    // The common case, a first report of a payment still awaiting it, in one statement:
+    // compare-and-set on the status with the amount, currency and account confirmed in the
+    // same UPDATE. Anything else (a duplicate, a mismatch, a late payment) reads the row below.
+    const applied = await transitionPaymentFrom(
+      trx,
+      {
+        tenantId: account.tenant_id,
+        id: event.outTradeNo,
+        from: 'requires_payment',
+        expect: { amount: event.amount, currency: event.currency, merchantAccountId: account.id },
+      },
+      'succeeded',
+      { paid_at: event.paidAt ?? new Date(), provider_transaction_id: event.providerTransactionId },
+    );
+    if (applied) return { outcome: 'applied', paymentId: applied.id };
+  }
   const payment = await trx
     .selectFrom('payments')
     .selectAll()

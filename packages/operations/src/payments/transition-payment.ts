@@ -17,15 +17,49 @@ export async function transitionPayment(
   to: PaymentStatus,
   fields: Omit<Updateable<PaymentsTable>, 'status' | 'tenant_id' | 'id'> = {},
 ): Promise<PaymentRow | undefined> {
-  const { late } = paymentTransition(payment.status, to);
-  const updated = await trx
+  return await transitionPaymentFrom(
+    trx,
+    { tenantId: payment.tenant_id, id: payment.id, from: payment.status },
+    to,
+    fields,
+  );
+}
+
+/**
+ * transitionPayment without reading the payment first: compare-and-set on `from` and on the
+ * facts the caller must see confirmed (amount, currency, merchant account) in the UPDATE
+ * itself. Undefined when the row does not match them all (the caller then reads it to learn
+ * why); the event is appended as by transitionPayment.
+ */
+export async function transitionPaymentFrom(
+  trx: Transaction<Database>,
+  target: {
+    readonly tenantId: string;
+    readonly id: string;
+    readonly from: PaymentStatus;
+    readonly expect?: {
+      readonly amount: bigint;
+      readonly currency: string;
+      readonly merchantAccountId: string;
+    };
+  },
+  to: PaymentStatus,
+  fields: Omit<Updateable<PaymentsTable>, 'status' | 'tenant_id' | 'id'> = {},
+): Promise<PaymentRow | undefined> {
+  const { late } = paymentTransition(target.from, to);
+  let update = trx
     .updateTable('payments')
     .set({ ...fields, status: to, ...(late ? { late: true } : {}), updated_at: sql<Date>`now()` })
-    .where('tenant_id', '=', payment.tenant_id)
-    .where('id', '=', payment.id)
-    .where('status', '=', payment.status)
-    .returningAll()
-    .executeTakeFirst();
+    .where('tenant_id', '=', target.tenantId)
+    .where('id', '=', target.id)
+    .where('status', '=', target.from);
+  if (target.expect) {
+    update = update
+      .where('amount', '=', target.expect.amount)
+      .where('currency', '=', target.expect.currency as 'CNY')
+      .where('merchant_account_id', '=', target.expect.merchantAccountId);
+  }
+  const updated = await update.returningAll().executeTakeFirst();
   if (updated?.late && to === 'succeeded') {
     // Money arrived for a payment the tenant already considered over: refund it at once if
     // the tenant asked for that (committed with the transition, run by the worker).
