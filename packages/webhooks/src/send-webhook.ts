@@ -83,7 +83,12 @@ export async function sendWebhook(request: {
   readonly agents?: WebhookAgents;
 }): Promise<SendResult> {
   const first = await attempt(request);
-  if (first.staleSocket && !request.signal?.aborted) return (await attempt(request)).result;
+  // The endpoint (or a NAT on the way) dropped the kept connection, probably every idle one
+  // to this origin at once: the one retry goes out on a connection of its own.
+  if (first.staleSocket && !request.signal?.aborted) {
+    const { agents: _pooled, ...fresh } = request;
+    return (await attempt(fresh)).result;
+  }
   return first.result;
 }
 
