@@ -86,8 +86,9 @@ export async function ingestNotification({
   return await withTenant(ctx.db, account.tenant_id, async (trx) => {
     const verdict =
       event.kind === 'payment'
-        ? await applyPaymentEvent(trx, account, event)
+        ? await applyPaymentEvent(trx, account, event, input)
         : await applyRefundEvent(trx, account, event);
+    if (verdict.recorded) return answer(verdict.outcome, verdict.reason);
     await insertRecord(trx, account, input, {
       outcome: verdict.outcome,
       reason: verdict.reason,
@@ -101,6 +102,8 @@ export async function ingestNotification({
 
 interface Verdict {
   readonly outcome: 'applied' | 'duplicate' | 'rejected';
+  /** The raw notification was already recorded, in the statement that applied it. */
+  readonly recorded?: boolean;
   readonly reason?: string;
   readonly paymentId?: string;
   readonly refundId?: string;
@@ -110,13 +113,15 @@ async function applyPaymentEvent(
   trx: TenantTransaction,
   account: MerchantAccountRow,
   event: Extract<CanonicalNotification, { kind: 'payment' }>,
+  input: IncomingProviderNotification,
 ): Promise<Verdict> {
   if (!isId('pay', event.outTradeNo))
     return { outcome: 'rejected', reason: 'out_trade_no is not a Paymux payment' };
   if (event.status === 'succeeded') {
     // The common case, a first report of a payment still awaiting it, in one statement:
     // compare-and-set on the status with the amount, currency and account confirmed in the
-    // same UPDATE. Anything else (a duplicate, a mismatch, a late payment) reads the row below.
+    // same UPDATE, and the raw notification recorded as applied in that same statement.
+    // Anything else (a duplicate, a mismatch, a late payment) reads the row below.
     const applied = await transitionPaymentFrom(
       trx,
       {
@@ -127,8 +132,18 @@ async function applyPaymentEvent(
       },
       'succeeded',
       { paid_at: event.paidAt ?? new Date(), provider_transaction_id: event.providerTransactionId },
+      {
+        alongside: sql`
+          insert into provider_notifications (tenant_id, id, mode, merchant_account_id, provider,
+            provider_notification_id, payment_id, outcome, headers, body)
+          select tenant_id, ${newId('ntf')}, mode, merchant_account_id, provider,
+            ${event.notificationId}, id, 'applied', ${JSON.stringify(keptHeaders(input.headers))}::jsonb,
+            ${input.rawBody.slice(0, 65_536)}
+          from updated
+        `,
+      },
     );
-    if (applied) return { outcome: 'applied', paymentId: applied.id };
+    if (applied) return { outcome: 'applied', paymentId: applied.id, recorded: true };
   }
   const payment = await trx
     .selectFrom('payments')

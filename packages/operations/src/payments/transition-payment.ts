@@ -1,6 +1,6 @@
 import { type PaymentStatus, paymentTransition } from '@paymux/core';
 import type { Database, PaymentRow, PaymentsTable } from '@paymux/db';
-import { sql, type Transaction, type Updateable } from 'kysely';
+import { type RawBuilder, sql, type Transaction, type Updateable } from 'kysely';
 import { appendEvent } from '../events/append-event.ts';
 import { scheduleAutoRefund } from '../jobs/lifecycle-jobs.ts';
 import { toPaymentView } from './payment-view.ts';
@@ -45,6 +45,14 @@ export async function transitionPaymentFrom(
   },
   to: PaymentStatus,
   fields: Omit<Updateable<PaymentsTable>, 'status' | 'tenant_id' | 'id'> = {},
+  options: {
+    /**
+     * A statement run in the UPDATE's own statement, reading the changed row from the CTE
+     * `updated` (e.g. an INSERT … SELECT … FROM updated): it happens only if the
+     * transition did, and costs no round trip of its own.
+     */
+    readonly alongside?: RawBuilder<unknown>;
+  } = {},
 ): Promise<PaymentRow | undefined> {
   const { late } = paymentTransition(target.from, to);
   let update = trx
@@ -59,7 +67,14 @@ export async function transitionPaymentFrom(
       .where('currency', '=', target.expect.currency as 'CNY')
       .where('merchant_account_id', '=', target.expect.merchantAccountId);
   }
-  const updated = await update.returningAll().executeTakeFirst();
+  const updated = options.alongside
+    ? (
+        await sql<PaymentRow>`
+          with updated as (${update.returningAll()}), alongside as (${options.alongside})
+          select * from updated
+        `.execute(trx)
+      ).rows[0]
+    : await update.returningAll().executeTakeFirst();
   if (updated?.late && to === 'succeeded') {
     // Money arrived for a payment the tenant already considered over: refund it at once if
     // the tenant asked for that (committed with the transition, run by the worker).
