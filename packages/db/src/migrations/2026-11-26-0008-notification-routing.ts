@@ -15,7 +15,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     set search_path = public, pg_temp
     as $$ select * from merchant_accounts where id = account_id $$
   `.execute(db);
+  // A new owner needs CREATE on the schema at the moment of the change, and only then: a
+  // schema owner who is not a superuser (a managed PostgreSQL) grants it for this statement.
+  await sql`grant create on schema public to paymux_system`.execute(db);
   await sql`alter function paymux_route_merchant_account(text) owner to paymux_system`.execute(db);
+  await sql`revoke create on schema public from paymux_system`.execute(db);
   await sql`revoke all on function paymux_route_merchant_account(text) from public`.execute(db);
   await sql`grant execute on function paymux_route_merchant_account(text) to paymux_app`.execute(db);
 }
