@@ -52,9 +52,10 @@ export async function withTenant<T>(
 export type SystemTransaction = Transaction<Database> & { readonly __system: true };
 
 /**
- * The one reviewed path for cross-tenant work (docs/adr/0003-row-level-security.md):
- * resolving an API key by its kid, routing a provider notification to its merchant
- * account, sign-up, readiness. It runs as `paymux_system`, whose grants are limited to
+ * The reviewed path for cross-tenant work (docs/adr/0003-row-level-security.md):
+ * resolving an API key by its kid, sign-up, readiness, master-key rotation, claiming due
+ * webhook deliveries. (Routing a provider notification is the other reviewed path: one
+ * SQL function, migration 0008.) It runs as `paymux_system`, whose grants are limited to
  * exactly those needs. Callers name their purpose, which tags the transaction for
  * `pg_stat_activity` and logs.
  */

@@ -85,7 +85,10 @@ reuses the data. Configuration comes from the environment (see README.md).`,
     writeLine(io.stdout, `  API:        ${base}/v1`);
     writeLine(io.stdout, `  OpenAPI:    ${base}/openapi.json`);
     writeLine(io.stdout, `  Sandbox:    ${base}/sandbox (WeChat Pay v3 + Alipay simulator)`);
-    writeLine(io.stdout, '  Worker:     payment sync and expiry, refund sync (in this process)');
+    writeLine(
+      io.stdout,
+      '  Worker:     payment sync and expiry, refund sync, webhook delivery (in this process)',
+    );
     writeLine(io.stdout, `  Health:     ${base}/readyz   Metrics: ${base}/metrics`);
     writeLine(
       io.stdout,

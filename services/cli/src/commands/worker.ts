@@ -15,11 +15,12 @@ function positiveInteger(value: string | boolean | undefined, flag: string, max:
 
 export const workerCommand: Command = {
   path: ['worker'],
-  summary: 'Run only the job worker (payment sync and expiry, refund sync)',
+  summary: 'Run only the job worker (payment sync and expiry, refund sync, webhook delivery)',
   help: `Usage: paymux worker [--concurrency N] [--stop-timeout SECONDS]
 
 Runs the job worker alone, without the API or the sandbox: it queries pending
-payments at the provider, closes them at expires_at, and settles pending refunds.
+payments at the provider, closes them at expires_at, settles pending refunds, and
+delivers webhooks to tenants' endpoints (PAYMUX_WEBHOOK_ALLOW_LOOPBACK applies).
 Jobs live in PostgreSQL (pg-boss, schema pgboss), so any number of workers may run
 against one database; \`paymux start\` already runs one in its own process.
 Uses DATABASE_URL (or the embedded cluster in PAYMUX_DATA_DIR) and the same
