@@ -11,6 +11,10 @@ export { type AuditEntry, recordAudit } from './audit.ts';
 export { type Actor, OPERATOR, type OperationContext } from './context.ts';
 export { type AppendedEvent, appendEvent, WEBHOOK_WAKE_CHANNEL } from './events/append-event.ts';
 export { type EventView, toEventView } from './events/event-view.ts';
+export {
+  DEFAULT_IDEMPOTENCY_PRUNE_AFTER_S,
+  pruneIdempotencyKeys,
+} from './idempotency/prune-idempotency-keys.ts';
 export { enqueueJobs, type JobToEnqueue } from './jobs/enqueue-jobs.ts';
 export {
   DEFAULT_LIFECYCLE_SCHEDULE,

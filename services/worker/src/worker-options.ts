@@ -17,6 +17,8 @@ export interface WorkerTimings {
   readonly pollingIntervalSeconds: number;
   /** Graceful stop: in-flight handlers get this long; then their jobs are failed, to be retried. */
   readonly stopTimeoutMs: number;
+  /** How often Idempotency-Key records past 48 h are pruned (the first run is a minute after start). */
+  readonly idempotencyPruneIntervalMs: number;
 }
 
 export const DEFAULT_TIMINGS: WorkerTimings = {
@@ -24,6 +26,7 @@ export const DEFAULT_TIMINGS: WorkerTimings = {
   monitorIntervalSeconds: 5,
   pollingIntervalSeconds: 2,
   stopTimeoutMs: 10_000,
+  idempotencyPruneIntervalMs: 60 * 60 * 1000,
 };
 
 /**

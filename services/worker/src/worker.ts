@@ -1,4 +1,4 @@
-import { LIFECYCLE_QUEUES } from '@paymux/operations';
+import { LIFECYCLE_QUEUES, pruneIdempotencyKeys } from '@paymux/operations';
 import { PgBoss } from 'pg-boss';
 import { autoRefundJob } from './handlers/auto-refund-job.ts';
 import { expirePaymentJob } from './handlers/expire-payment-job.ts';
@@ -41,6 +41,7 @@ export class Worker {
   readonly #boss: PgBoss;
   readonly #dispatcher: WebhookDispatcher | undefined;
   #stopping: Promise<void> | undefined;
+  #pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(options: WorkerOptions) {
     this.#options = options;
@@ -114,10 +115,25 @@ export class Worker {
       );
     }
     await this.#dispatcher?.start();
+    this.#schedulePrune(Math.min(60_000, this.#timings.idempotencyPruneIntervalMs));
     logger.info(
       { queues: HANDLERS.map(([q]) => q), webhooks: this.#dispatcher !== undefined },
       'worker started',
     );
+  }
+
+  /** Housekeeping on a timer (any number of workers may run it at once). */
+  #schedulePrune(delayMs: number): void {
+    this.#pruneTimer = setTimeout(async () => {
+      try {
+        const deleted = await pruneIdempotencyKeys(this.#options.db);
+        if (deleted > 0) this.#options.logger.info({ deleted }, 'pruned idempotency keys past 48 h');
+      } catch (error) {
+        this.#options.logger.warn({ err: error }, 'pruning idempotency keys failed; retrying later');
+      }
+      if (this.#stopping === undefined) this.#schedulePrune(this.#timings.idempotencyPruneIntervalMs);
+    }, delayMs);
+    this.#pruneTimer.unref();
   }
 
   /**
@@ -127,6 +143,7 @@ export class Worker {
    */
   async stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      clearTimeout(this.#pruneTimer);
       await Promise.all([
         this.#dispatcher?.stop(),
         this.#boss.stop({ graceful: true, timeout: this.#timings.stopTimeoutMs, close: true }),
