@@ -11,6 +11,7 @@ import {
 import { type SendResult, sendWebhook, signWebhook, type WebhookAgents, webhookBody } from '@paymux/webhooks';
 import pg from 'pg';
 import { DISPATCHER_DEFAULTS, type WebhookDispatcherOptions } from './dispatcher-options.ts';
+import { SigningSecretCache } from './signing-secret-cache.ts';
 
 /**
  * Delivers webhooks: claims due deliveries (leases, see claimDueDeliveries), signs each
@@ -37,6 +38,7 @@ export class WebhookDispatcher {
   // an origin, and the per-endpoint cap is the claim's. One policy and one resolver serve
   // every request here, so a kept connection was checked as a new one would be.
   readonly #agents: WebhookAgents;
+  readonly #secrets = new SigningSecretCache();
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #listener: pg.Client | undefined;
@@ -78,6 +80,7 @@ export class WebhookDispatcher {
     await listener?.end().catch(() => {});
     await this.#pumping;
     await Promise.allSettled([...this.#inFlight]);
+    this.#secrets.clear();
     this.#agents.http.destroy();
     this.#agents.https.destroy();
     this.#options.logger.info('webhook dispatcher stopped');
@@ -198,16 +201,18 @@ export class WebhookDispatcher {
       createdAt: delivery.event_created_at,
       data: { object: delivery.event_data },
     });
-    const secrets = await openSigningSecrets(
-      this.#options.vault,
-      {
-        tenant_id: delivery.tenant_id,
-        id: delivery.endpoint_id,
-        secret: delivery.secret,
-        previous_secret: delivery.previous_secret,
-        previous_secret_expires_at: delivery.previous_secret_expires_at,
-      },
-      now,
+    const secrets = await this.#secrets.get(delivery, now, () =>
+      openSigningSecrets(
+        this.#options.vault,
+        {
+          tenant_id: delivery.tenant_id,
+          id: delivery.endpoint_id,
+          secret: delivery.secret,
+          previous_secret: delivery.previous_secret,
+          previous_secret_expires_at: delivery.previous_secret_expires_at,
+        },
+        now,
+      ),
     );
     const headers = signWebhook({ id: delivery.event_id, timestamp: now, body, secrets });
     return await sendWebhook({
