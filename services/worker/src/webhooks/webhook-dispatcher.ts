@@ -119,7 +119,13 @@ export class WebhookDispatcher {
 
   async #pump(): Promise<void> {
     try {
-      const claimed = await this.#claim(this.#concurrency - this.#inFlight.size);
+      const free = this.#concurrency - this.#inFlight.size;
+      // Every slot busy: look again when one frees up.
+      if (free <= 0) {
+        this.#moreDue = true;
+        return;
+      }
+      const claimed = await this.#claim(free);
       // Work was due: when a send finishes (a slot, or an endpoint's cap, frees up), look
       // again at once rather than at the next poll. An empty claim ends the chain.
       this.#moreDue = claimed.length > 0;
