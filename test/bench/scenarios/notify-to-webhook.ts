@@ -14,8 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { newId } from '@paymux/core';
 import { ownerKysely, withTenant } from '@paymux/db';
-import { createWebhookEndpoint, OPERATOR } from '@paymux/operations';
+import { appendEvent, createWebhookEndpoint, OPERATOR } from '@paymux/operations';
 import { connectSandboxDb } from '@paymux/sandbox';
 import { verifyWebhook } from '@paymux/sdk/source';
 import { sql } from 'kysely';
@@ -145,6 +146,41 @@ async function sendAtRate(
   return sent;
 }
 
+/**
+ * The delivery path alone, as a diagnostic: payment.succeeded events appended at `rate`
+ * (each in its own tenant transaction, as a transition appends it), no notification ingest.
+ * Returns each event's object id and when its transaction started.
+ */
+async function appendAtRate(stack: Fixture['stack'], tenantId: string, count: number, rate: number) {
+  const started: Array<{ id: string; at: number; error?: string }> = [];
+  const inFlight: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const wait = start + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const record: { id: string; at: number; error?: string } = { id: newId('pay'), at: performance.now() };
+    started.push(record);
+    inFlight.push(
+      withTenant(stack.db, tenantId, (trx) =>
+        appendEvent(trx, {
+          tenantId,
+          mode: 'test',
+          type: 'payment.succeeded',
+          objectId: record.id,
+          data: { id: record.id, object: 'payment', amount: 100, currency: 'CNY', status: 'succeeded' },
+        }),
+      ).then(
+        () => {},
+        (error: unknown) => {
+          record.error = String(error);
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  return started;
+}
+
 async function waitForArrivals(arrivals: Map<string, number[]>, ids: readonly string[], timeoutMs: number) {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline && ids.some((id) => !arrivals.has(id))) {
@@ -237,6 +273,21 @@ async function run(): Promise<void> {
       60_000,
     );
 
+    // Diagnostic: the delivery path alone at the same rate (events appended directly).
+    const appended = await appendAtRate(stack, tenant.tenantId, s.count, s.rate);
+    await waitForArrivals(
+      endpoint.arrivals,
+      appended.map((e) => e.id),
+      60_000,
+    );
+    const deliveryOnly = stats(
+      appended.flatMap((e) => {
+        const at = endpoint?.arrivals.get(e.id)?.[0];
+        return at === undefined ? [] : [at - e.at];
+      }),
+    );
+    const appendErrors = appended.filter((e) => e.error !== undefined).length;
+
     const errors = sent.filter((r) => r.error !== undefined);
     const ack = stats(sent.filter((r) => r.ackMs !== undefined).map((r) => r.ackMs as number));
     const webhookMs: number[] = [];
@@ -253,7 +304,7 @@ async function run(): Promise<void> {
     }
     const webhook = stats(webhookMs);
     const owner = ownerKysely(database.url, 1);
-    const failedDeliveries = await owner
+    const failedDeliveries: { n: number } = await owner
       .selectFrom('webhook_deliveries')
       .select(sql<number>`count(*)::int`.as('n'))
       .where('status', '<>', 'succeeded')
@@ -270,6 +321,12 @@ async function run(): Promise<void> {
     );
     console.log(row('to the provider acknowledgement', ack));
     console.log(row('to the verified webhook at the tenant', webhook));
+    console.log(
+      `\nDiagnostic, not the target: the delivery path alone at ${s.rate}/s (events appended directly, no ` +
+        `notification ingest), from the event's transaction start to the verified webhook: n ${deliveryOnly.n}/` +
+        `${appended.length}, p50 ${deliveryOnly.p50.toFixed(1)} ms, p90 ${deliveryOnly.p90.toFixed(1)} ms, ` +
+        `p99 ${deliveryOnly.p99.toFixed(1)} ms, max ${deliveryOnly.max.toFixed(1)} ms; append errors ${appendErrors}.`,
+    );
     console.log(
       `\nsent ${sent.length} in ${sendSeconds.toFixed(1)} s (${(sent.length / sendSeconds).toFixed(1)}/s); ` +
         `webhooks received for ${webhook.n}, missing ${missing}, duplicates ${duplicates}, rejected signatures ` +
@@ -303,6 +360,7 @@ async function run(): Promise<void> {
           achieved_rate: sent.length / sendSeconds,
           acknowledgement_ms: ack,
           webhook_ms: webhook,
+          delivery_path_only_ms: deliveryOnly,
           missing,
           duplicates,
           rejected_signatures: endpoint.rejected(),
