@@ -4,7 +4,7 @@ import { toDeliveryView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses } from '../../schemas.ts';
-import { checkCursor, ListEnvelope, listPage, listQueryShape } from '../list-query.ts';
+import { checkCursor, ListEnvelope, listPage, listQueryShape, paged } from '../list-query.ts';
 import { DeliverySchema } from './delivery-schema.ts';
 
 const Query = z
@@ -40,19 +40,10 @@ export function registerListDeliveries(app: OpenAPIHono<AppEnv>, requireScope: R
     const q = c.req.valid('query');
     checkCursor(q.starting_after, 'dlv', 'a delivery id');
     const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
-      let query = trx
-        .selectFrom('webhook_deliveries')
-        .selectAll()
-        .where('tenant_id', '=', auth.tenantId)
-        .where('mode', '=', auth.mode)
-        .orderBy('id', 'desc')
-        .limit(q.limit + 1);
-      if (q.starting_after) query = query.where('id', '<', q.starting_after);
+      let query = paged(trx.selectFrom('webhook_deliveries').selectAll(), auth, q);
       if (q.status) query = query.where('status', '=', q.status);
       if (q.webhook_endpoint) query = query.where('endpoint_id', '=', q.webhook_endpoint);
       if (q.event) query = query.where('event_id', '=', q.event);
-      if (q.created_gte) query = query.where('created_at', '>=', new Date(q.created_gte));
-      if (q.created_lt) query = query.where('created_at', '<', new Date(q.created_lt));
       return query.execute();
     });
     return c.json(listPage(rows, q.limit, toDeliveryView), 200);

@@ -5,7 +5,7 @@ import { toEventView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses } from '../../schemas.ts';
-import { checkCursor, ListEnvelope, listPage, listQueryShape } from '../list-query.ts';
+import { checkCursor, ListEnvelope, listPage, listQueryShape, paged } from '../list-query.ts';
 import { EventSchema } from './event-schema.ts';
 
 const Query = z
@@ -72,18 +72,9 @@ export function registerListEvents(
     const types = parseTypes(q.type);
     const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
       // Ids are time-ordered, so id order is creation order and a stable cursor.
-      let query = trx
-        .selectFrom('events')
-        .selectAll()
-        .where('tenant_id', '=', auth.tenantId)
-        .where('mode', '=', auth.mode)
-        .orderBy('id', 'desc')
-        .limit(q.limit + 1);
-      if (q.starting_after) query = query.where('id', '<', q.starting_after);
+      let query = paged(trx.selectFrom('events').selectAll(), auth, q);
       if (types) query = query.where('type', 'in', types);
       if (q.object) query = query.where('object_id', '=', q.object);
-      if (q.created_gte) query = query.where('created_at', '>=', new Date(q.created_gte));
-      if (q.created_lt) query = query.where('created_at', '<', new Date(q.created_lt));
       return query.execute();
     });
     return c.json(listPage(rows, q.limit, toEventView), 200);

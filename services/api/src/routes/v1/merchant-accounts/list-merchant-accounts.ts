@@ -5,6 +5,7 @@ import { toMerchantAccountView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses } from '../../schemas.ts';
+import { paged } from '../list-query.ts';
 import { MerchantAccountSchema } from './merchant-account-schema.ts';
 
 const Query = z
@@ -52,15 +53,11 @@ export function registerListMerchantAccounts(
     const auth = c.get('auth');
     const query = c.req.valid('query');
     const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
-      let q = trx
-        .selectFrom('merchant_accounts')
-        .selectAll()
-        .where('tenant_id', '=', auth.tenantId)
-        .where('mode', '=', auth.mode)
-        .where('deleted_at', 'is', null)
-        .orderBy('id', 'desc')
-        .limit(query.limit + 1);
-      if (query.starting_after) q = q.where('id', '<', query.starting_after);
+      let q = paged(trx.selectFrom('merchant_accounts').selectAll(), auth, query).where(
+        'deleted_at',
+        'is',
+        null,
+      );
       if (query.provider) q = q.where('provider', '=', query.provider);
       return q.execute();
     });

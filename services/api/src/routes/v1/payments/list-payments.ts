@@ -4,7 +4,7 @@ import { toPaymentView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses } from '../../schemas.ts';
-import { checkCursor, ListEnvelope, listPage, listQueryShape } from '../list-query.ts';
+import { checkCursor, ListEnvelope, listPage, listQueryShape, paged } from '../list-query.ts';
 import { PaymentSchema } from './payment-schema.ts';
 
 const Query = z
@@ -43,19 +43,10 @@ export function registerListPayments(
     const q = c.req.valid('query');
     checkCursor(q.starting_after, 'pay', 'a payment id');
     const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
-      let query = trx
-        .selectFrom('payments')
-        .selectAll()
-        .where('tenant_id', '=', auth.tenantId)
-        .where('mode', '=', auth.mode)
-        .orderBy('id', 'desc')
-        .limit(q.limit + 1);
-      if (q.starting_after) query = query.where('id', '<', q.starting_after);
+      let query = paged(trx.selectFrom('payments').selectAll(), auth, q);
       if (q.status) query = query.where('status', '=', q.status);
       if (q.merchant_order_id) query = query.where('merchant_order_id', '=', q.merchant_order_id);
       if (q.merchant_account) query = query.where('merchant_account_id', '=', q.merchant_account);
-      if (q.created_gte) query = query.where('created_at', '>=', new Date(q.created_gte));
-      if (q.created_lt) query = query.where('created_at', '<', new Date(q.created_lt));
       return query.execute();
     });
     return c.json(listPage(rows, q.limit, toPaymentView), 200);

@@ -4,7 +4,7 @@ import { toRefundView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses } from '../../schemas.ts';
-import { checkCursor, ListEnvelope, listPage, listQueryShape } from '../list-query.ts';
+import { checkCursor, ListEnvelope, listPage, listQueryShape, paged } from '../list-query.ts';
 import { RefundSchema } from './refund-schema.ts';
 
 const Query = z
@@ -42,18 +42,9 @@ export function registerListRefunds(
     const q = c.req.valid('query');
     checkCursor(q.starting_after, 'rfd', 'a refund id');
     const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
-      let query = trx
-        .selectFrom('refunds')
-        .selectAll()
-        .where('tenant_id', '=', auth.tenantId)
-        .where('mode', '=', auth.mode)
-        .orderBy('id', 'desc')
-        .limit(q.limit + 1);
-      if (q.starting_after) query = query.where('id', '<', q.starting_after);
+      let query = paged(trx.selectFrom('refunds').selectAll(), auth, q);
       if (q.status) query = query.where('status', '=', q.status);
       if (q.payment) query = query.where('payment_id', '=', q.payment);
-      if (q.created_gte) query = query.where('created_at', '>=', new Date(q.created_gte));
-      if (q.created_lt) query = query.where('created_at', '<', new Date(q.created_lt));
       return query.execute();
     });
     return c.json(listPage(rows, q.limit, toRefundView), 200);

@@ -4,7 +4,7 @@ import { toWebhookEndpointView } from '@paymux/operations';
 import type { RequireScope } from '../../../auth/require-auth.ts';
 import type { AppDeps, AppEnv } from '../../../deps.ts';
 import { authErrorResponses } from '../../schemas.ts';
-import { checkCursor, ListEnvelope, listPage, listQueryShape } from '../list-query.ts';
+import { checkCursor, ListEnvelope, listPage, listQueryShape, paged } from '../list-query.ts';
 import { WebhookEndpointSchema } from './webhook-endpoint-schema.ts';
 
 const Query = z
@@ -42,14 +42,7 @@ export function registerListWebhookEndpoints(
     const q = c.req.valid('query');
     checkCursor(q.starting_after, 'whe', 'a webhook endpoint id');
     const rows = await withTenant(deps.db, auth.tenantId, (trx) => {
-      let query = trx
-        .selectFrom('webhook_endpoints')
-        .selectAll()
-        .where('tenant_id', '=', auth.tenantId)
-        .where('mode', '=', auth.mode)
-        .orderBy('id', 'desc')
-        .limit(q.limit + 1);
-      if (q.starting_after) query = query.where('id', '<', q.starting_after);
+      let query = paged(trx.selectFrom('webhook_endpoints').selectAll(), auth, q);
       if (q.status) query = query.where('status', '=', q.status);
       return query.execute();
     });
