@@ -332,6 +332,8 @@ export interface WebhookEndpoint {
   /** Set while `status` is `disabled`. */
   readonly disabled_reason: WebhookEndpointDisabledReason | null;
   readonly disabled_at: string | null;
+  /** Since when every attempt has failed (null after any success); five days of it disables the endpoint. */
+  readonly failing_since: string | null;
   /** After a rotation: until then, deliveries are signed with the previous secret too. */
   readonly previous_secret_expires_at: string | null;
   readonly livemode: boolean;

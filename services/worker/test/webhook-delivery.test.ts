@@ -5,6 +5,7 @@ import {
   replayWebhookEvents,
   retryDelivery,
   rotateWebhookSecret,
+  toWebhookEndpointView,
   updateWebhookEndpoint,
 } from '@paymux/operations';
 import { DELIVERY_SCHEDULE_MS, MAX_RETRY_AFTER_MS } from '@paymux/webhooks';
@@ -320,6 +321,10 @@ describe('disabling endpoints', () => {
     await emit(tdb, tenant);
     await dispatcher.runOnce();
     expect((await endpointRow(tdb, endpoint.id)).failing_since?.getTime()).toBe(clock.now().getTime());
+    // …and the tenant sees it on the endpoint.
+    expect(toWebhookEndpointView(await endpointRow(tdb, endpoint.id)).failing_since).toBe(
+      clock.now().toISOString(),
+    );
     // Day 3: one success resets the streak.
     clock.advance(3 * day);
     receiver.answer(status(200));

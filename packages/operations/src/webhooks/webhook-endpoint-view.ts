@@ -13,6 +13,8 @@ export interface WebhookEndpointView {
   /** Why it is disabled: `manual` (by the tenant), `gone` (it answered 410), `failing` (5 days of failures). */
   readonly disabled_reason: 'manual' | 'gone' | 'failing' | null;
   readonly disabled_at: string | null;
+  /** Since when every attempt has failed (null after any success): five days of it disables the endpoint. */
+  readonly failing_since: string | null;
   /** Until then, deliveries are also signed with the secret that the last rotation replaced. */
   readonly previous_secret_expires_at: string | null;
   readonly livemode: boolean;
@@ -32,6 +34,7 @@ export function toWebhookEndpointView(row: WebhookEndpointRow, now: Date = new D
     status: row.status,
     disabled_reason: row.disabled_reason,
     disabled_at: row.disabled_at?.toISOString() ?? null,
+    failing_since: row.failing_since?.toISOString() ?? null,
     previous_secret_expires_at: previousLive ? (row.previous_secret_expires_at?.toISOString() ?? null) : null,
     livemode: row.mode === 'live',
     created_at: row.created_at.toISOString(),

@@ -2,7 +2,7 @@
 // verbs the API uses, on a test database of their own.
 import { randomBytes } from 'node:crypto';
 import type { EventType } from '@paymux/core';
-import { withTenant } from '@paymux/db';
+import { type WebhookEndpointRow, withTenant } from '@paymux/db';
 import { createTestDatabase, type TestDatabase } from '@paymux/db/testing';
 import { appendEvent, createTenant, createWebhookEndpoint, OPERATOR } from '@paymux/operations';
 import { LocalKeyProvider } from '@paymux/vault';
@@ -111,10 +111,10 @@ export async function deliveryOf(tdb: TestDatabase, eventId: string, endpointId:
     .executeTakeFirstOrThrow();
 }
 
-export async function endpointRow(tdb: TestDatabase, endpointId: string) {
-  return await tdb.owner
+export async function endpointRow(tdb: TestDatabase, endpointId: string): Promise<WebhookEndpointRow> {
+  return (await tdb.owner
     .selectFrom('webhook_endpoints')
     .selectAll()
     .where('id', '=', endpointId)
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow()) as WebhookEndpointRow;
 }

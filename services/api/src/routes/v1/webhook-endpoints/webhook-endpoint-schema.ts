@@ -18,6 +18,10 @@ export const WebhookEndpointSchema = z
         '`manual`: disabled by you; `gone`: the endpoint answered 410; `failing`: five days of nothing but failures.',
     }),
     disabled_at: z.string().nullable(),
+    failing_since: z.string().nullable().openapi({
+      description:
+        'Since when every attempt has failed (null after any success); five days of it disables the endpoint.',
+    }),
     previous_secret_expires_at: z.string().nullable().openapi({
       description: 'After a rotation: until then, deliveries are signed with the previous secret too.',
     }),
