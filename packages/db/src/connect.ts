@@ -3,6 +3,7 @@ import pg from 'pg';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { migrateToLatest } from './migrate.ts';
 import type { Database } from './schema.ts';
+import { StatementCachingClient } from './statement-cache.ts';
 import { PaymuxPostgresDialect } from './transaction-preamble.ts';
 
 export interface ConnectOptions {
@@ -75,7 +76,8 @@ function ignoreIdleClientError(): void {}
 /**
  * The app pool: every connection starts as the non-owner `paymux_app` role, set in the
  * startup packet so a connection that cannot take the role fails instead of quietly
- * running as the owner.
+ * running as the owner. Parameterised statements are prepared once per connection
+ * (`StatementCachingClient`).
  */
 export function appKysely(url: string, max = 10): Kysely<Database> {
   const pool = new pg.Pool({
@@ -85,6 +87,7 @@ export function appKysely(url: string, max = 10): Kysely<Database> {
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     options: APP_SESSION_OPTIONS,
+    Client: StatementCachingClient,
   });
   pool.on('error', ignoreIdleClientError);
   return new Kysely<Database>({ dialect: new PaymuxPostgresDialect({ pool }) });
