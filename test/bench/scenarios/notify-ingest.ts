@@ -17,6 +17,7 @@ import { connectSandboxDb } from '@paymux/sandbox';
 import { sql } from 'kysely';
 import type { BenchScenario } from '../run.ts';
 import { type BenchDatabase, startBenchDatabase } from '../support/database.ts';
+import { httpPoster } from '../support/http-client.ts';
 import { type Attempt, type LoadResult, runLoad, type Summary, summarize } from '../support/load.ts';
 import { type Fixture, insertPayments, isAck, signAll as sign } from '../support/pending-payments.ts';
 import { installQueryCounter, queryCounts } from '../support/query-counter.ts';
@@ -56,12 +57,12 @@ function settings(): Settings {
 /** Clients take the next notification of the list; a request counts only when acknowledged as the provider requires. */
 function poster(origin: string, list: readonly SignedNotification[]): Attempt {
   let next = 0;
+  const client = httpPoster(origin);
   return async () => {
     const n = list[next++];
     if (!n) return 'ran out of notifications';
-    const res = await fetch(`${origin}${n.path}`, { method: 'POST', headers: n.headers, body: n.body });
-    const text = await res.text();
-    return isAck(n, res.status, text) ? undefined : `${n.provider} HTTP ${res.status}: ${text.slice(0, 200)}`;
+    const { status, text } = await client.post(n.path, n.headers, n.body);
+    return isAck(n, status, text) ? undefined : `${n.provider} HTTP ${status}: ${text.slice(0, 200)}`;
   };
 }
 

@@ -22,6 +22,7 @@ import { verifyWebhook } from '@paymux/sdk/source';
 import { sql } from 'kysely';
 import type { BenchScenario } from '../run.ts';
 import { startBenchDatabase } from '../support/database.ts';
+import { httpPoster } from '../support/http-client.ts';
 import { percentile } from '../support/load.ts';
 import { type Fixture, insertPayments, isAck, signAll } from '../support/pending-payments.ts';
 import { loadProviderMerchants, type SignedNotification } from '../support/signed-notifications.ts';
@@ -121,6 +122,7 @@ async function sendAtRate(
   const inFlight: Promise<void>[] = [];
   const start = performance.now();
   const interval = 1000 / rate;
+  const client = httpPoster(origin, 1024);
   for (let i = 0; i < list.length; i++) {
     const due = start + i * interval;
     const wait = due - performance.now();
@@ -131,11 +133,9 @@ async function sendAtRate(
     inFlight.push(
       (async () => {
         try {
-          const res = await fetch(`${origin}${n.path}`, { method: 'POST', headers: n.headers, body: n.body });
-          const text = await res.text();
+          const { status, text } = await client.post(n.path, n.headers, n.body);
           record.ackMs = performance.now() - record.sentAt;
-          if (!isAck(n, res.status, text))
-            record.error = `${n.provider} HTTP ${res.status}: ${text.slice(0, 200)}`;
+          if (!isAck(n, status, text)) record.error = `${n.provider} HTTP ${status}: ${text.slice(0, 200)}`;
         } catch (error) {
           record.error = String(error);
         }
