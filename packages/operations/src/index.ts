@@ -44,6 +44,11 @@ export {
   providerForAccount,
 } from './merchant-accounts/provider-for-account.ts';
 export {
+  createRouteCache,
+  MERCHANT_ACCOUNT_CHANGED_CHANNEL,
+  type RouteCache,
+} from './merchant-accounts/route-cache.ts';
+export {
   type UpdateMerchantAccountInput,
   updateMerchantAccount,
 } from './merchant-accounts/update-merchant-account.ts';

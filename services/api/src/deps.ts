@@ -1,5 +1,5 @@
 import type { Database } from '@paymux/db';
-import type { CredentialCache, EndpointsByMode, SandboxAdminClient } from '@paymux/operations';
+import type { CredentialCache, EndpointsByMode, RouteCache, SandboxAdminClient } from '@paymux/operations';
 import type { KeyProvider } from '@paymux/vault';
 import type { BaseLookup } from '@paymux/webhooks';
 import type { Kysely } from 'kysely';
@@ -38,6 +38,8 @@ export interface AppDeps {
   readonly providerTimeoutMs?: number;
   /** Decrypted credentials kept briefly; one per process. */
   readonly credentialCache?: CredentialCache;
+  /** Routed merchant accounts for /notify; without one every notification is routed by a query. */
+  readonly routeCache?: RouteCache;
   /** Verification-key cache; without one every request reads its key from the database. */
   readonly apiKeyCache?: ApiKeyCache;
   /** Outbound webhook settings: the SSRF guard's loopback switch, DNS for tests, the test-send timeout. */

@@ -12,6 +12,7 @@ import { appKysely } from '@paymux/db';
 import {
   CredentialCache,
   createApiKey,
+  createRouteCache,
   createTenant,
   httpSandboxProvisioner,
   OPERATOR,
@@ -63,6 +64,9 @@ export async function startBenchStack(
   const apiKeyCache = new ApiKeyCache({ databaseUrl: url, logger });
   await apiKeyCache.start();
   if (!apiKeyCache.listening) throw new Error('ApiKeyCache did not start listening');
+  const routeCache = createRouteCache({ databaseUrl: url });
+  await routeCache.start();
+  if (!routeCache.listening) throw new Error('the route cache did not start listening');
 
   // The port is known only once listening; the apps read their URLs through `origin`.
   let origin = '';
@@ -91,6 +95,7 @@ export async function startBenchStack(
     config: { jwtAudience: AUDIENCE, maxBodyBytes: 1024 * 1024, publicUrl: origin },
     logger,
     apiKeyCache,
+    routeCache,
     vault,
     credentialCache: new CredentialCache(),
     sandbox: admin,
@@ -119,7 +124,7 @@ export async function startBenchStack(
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await sandbox.stop();
-      await apiKeyCache.close();
+      await Promise.all([apiKeyCache.close(), routeCache.close()]);
       await db.destroy();
       await sandboxDb.destroy();
     },

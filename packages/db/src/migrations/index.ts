@@ -7,6 +7,7 @@ import * as jobQueue from './2026-11-26-0005-job-queue.ts';
 import * as autoRefundLatePayments from './2026-11-26-0006-auto-refund-late-payments.ts';
 import * as webhooks from './2026-11-26-0007-webhooks.ts';
 import * as notificationRouting from './2026-11-26-0008-notification-routing.ts';
+import * as merchantAccountChanges from './2026-11-26-0009-merchant-account-changes.ts';
 
 /**
  * Every migration, in order. Names sort by date so Kysely's ordering check holds;
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0006-auto-refund-late-payments': autoRefundLatePayments,
   '2026-11-26-0007-webhooks': webhooks,
   '2026-11-26-0008-notification-routing': notificationRouting,
+  '2026-11-26-0009-merchant-account-changes': merchantAccountChanges,
 };

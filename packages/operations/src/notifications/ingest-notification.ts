@@ -4,6 +4,7 @@ import { type Acknowledgement, acknowledgementFor, type CanonicalNotification } 
 import { sql } from 'kysely';
 import type { OperationContext } from '../context.ts';
 import { type ProviderContext, providerForAccount } from '../merchant-accounts/provider-for-account.ts';
+import type { RouteCache } from '../merchant-accounts/route-cache.ts';
 import { transitionPayment, transitionPaymentFrom } from '../payments/transition-payment.ts';
 import { settleRefund } from '../refunds/settle-refund.ts';
 
@@ -45,7 +46,7 @@ export async function ingestNotification({
   ctx,
   input,
 }: {
-  ctx: OperationContext & ProviderContext;
+  ctx: OperationContext & ProviderContext & { readonly routeCache?: RouteCache | undefined };
   input: IncomingProviderNotification;
 }): Promise<IngestResult> {
   const answer = (outcome: NotificationOutcome, reason?: string): IngestResult => ({
@@ -62,11 +63,7 @@ export async function ingestNotification({
   });
 
   if (!isId('mca', input.merchantAccountId)) return answer('unroutable', 'malformed merchant account id');
-  // The one cross-tenant read of this path, in one statement (migration 0008).
-  const routed = await sql<MerchantAccountRow>`
-    select * from paymux_route_merchant_account(${input.merchantAccountId})
-  `.execute(ctx.db);
-  const account = routed.rows[0];
+  const account = await routeToAccount(ctx, input.merchantAccountId);
   if (!account || account.provider !== input.provider || account.deleted_at !== null) {
     return answer('unroutable', 'no such merchant account for this provider');
   }
@@ -98,6 +95,25 @@ export async function ingestNotification({
     });
     return answer(verdict.outcome, verdict.reason);
   });
+}
+
+/**
+ * The account a notification addresses: from the route cache when the process keeps one,
+ * else the one cross-tenant read of this path, in one statement (migration 0008).
+ */
+async function routeToAccount(
+  ctx: OperationContext & { readonly routeCache?: RouteCache | undefined },
+  accountId: string,
+): Promise<MerchantAccountRow | undefined> {
+  const cached = ctx.routeCache?.get(accountId);
+  if (cached) return cached;
+  const generation = ctx.routeCache?.generation ?? 0;
+  const routed = await sql<MerchantAccountRow>`
+    select * from paymux_route_merchant_account(${accountId})
+  `.execute(ctx.db);
+  const account = routed.rows[0];
+  if (account) ctx.routeCache?.set(accountId, account, generation);
+  return account;
 }
 
 interface Verdict {

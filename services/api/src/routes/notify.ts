@@ -51,6 +51,7 @@ export function registerNotifyRoutes(app: Hono<AppEnv>, deps: AppDeps): void {
             vault: deps.vault,
             endpoints: deps.providerEndpoints,
             credentialCache: deps.credentialCache,
+            routeCache: deps.routeCache,
             actor: { type: 'system', id: null },
             requestId: c.get('requestId'),
           },

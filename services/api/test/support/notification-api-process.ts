@@ -15,7 +15,7 @@
 // Prints `listening <port>` on stdout once it accepts connections.
 import { serve } from '@hono/node-server';
 import { appKysely } from '@paymux/db';
-import { CredentialCache } from '@paymux/operations';
+import { CredentialCache, createRouteCache } from '@paymux/operations';
 import { sandboxEndpoints } from '@paymux/providers';
 import { LocalKeyProvider } from '@paymux/vault';
 import { pino } from 'pino';
@@ -39,11 +39,14 @@ const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });
 const db = appKysely(databaseUrl, 5);
 const apiKeyCache = new ApiKeyCache({ databaseUrl, logger });
 await apiKeyCache.start();
+const routeCache = createRouteCache({ databaseUrl });
+await routeCache.start();
 const { app } = createApp({
   db,
   config: { jwtAudience: 'paymux', maxBodyBytes: 1024 * 1024, publicUrl },
   logger,
   apiKeyCache,
+  routeCache,
   vault: new LocalKeyProvider([masterKey]),
   credentialCache: new CredentialCache(),
   providerEndpoints: {
@@ -72,5 +75,7 @@ server.once('error', (error) => {
 });
 process.once('SIGTERM', () => {
   server.close();
-  void apiKeyCache.close().finally(() => db.destroy().finally(() => process.exit(0)));
+  void Promise.all([apiKeyCache.close(), routeCache.close()]).finally(() =>
+    db.destroy().finally(() => process.exit(0)),
+  );
 });

@@ -3,9 +3,11 @@ import { serve } from '@hono/node-server';
 import {
   alipayCredentialsFromBundle,
   createMerchantAccount,
+  createRouteCache,
   createTenant,
   httpSandboxProvisioner,
   OPERATOR,
+  type RouteCache,
   wechatpayCredentialsFromBundle,
 } from '@paymux/operations';
 import { sandboxEndpoints } from '@paymux/providers';
@@ -19,6 +21,8 @@ export interface SandboxedApi {
   readonly app: ReturnType<typeof createApp>['app'];
   /** The API served over HTTP (PUBLIC_URL): the sandbox delivers notifications here. */
   readonly apiOrigin: string;
+  /** The notification route cache, as `paymux start` runs one. */
+  readonly routeCache: RouteCache;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,8 @@ export async function startSandboxedApi(options: { liveToSandbox?: boolean } = {
   const http = serve({ fetch: (request) => fetchApp(request), port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => http.once('listening', () => resolve()));
   const apiOrigin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const routeCache = createRouteCache({ databaseUrl: server.tdb.url });
+  await routeCache.start();
   const { app } = createApp({
     db: server.tdb.db,
     config: { jwtAudience: AUDIENCE, maxBodyBytes: 64 * 1024, publicUrl: apiOrigin },
@@ -46,14 +52,17 @@ export async function startSandboxedApi(options: { liveToSandbox?: boolean } = {
       test: sandboxEndpoints(server.sandboxUrl),
     },
     sandbox,
+    routeCache,
   });
   fetchApp = (request) => app.fetch(request);
   return {
     server,
     app,
     apiOrigin,
+    routeCache,
     close: async () => {
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      await routeCache.close();
       await server.close();
     },
   };

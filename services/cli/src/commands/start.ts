@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import { ApiKeyCache, createApp, createLogger } from '@paymux/api';
-import { CredentialCache } from '@paymux/operations';
+import { CredentialCache, createRouteCache } from '@paymux/operations';
 import { CliError, type Command, writeLine } from '../command.ts';
 import { openDatabase } from '../database.ts';
 import { openSandbox, sandboxAdminFor } from '../sandbox.ts';
@@ -31,6 +31,11 @@ reuses the data. Configuration comes from the environment (see README.md).`,
     const running = await openSandbox(config, handle.url, logger, { adminToken: config.sandboxAdminToken });
     const apiKeyCache = new ApiKeyCache({ databaseUrl: handle.url, logger });
     await apiKeyCache.start();
+    const routeCache = createRouteCache({
+      databaseUrl: handle.url,
+      onConnectionLost: (err) => logger.warn({ err }, 'route cache: LISTEN connection lost; cache bypassed'),
+    });
+    await routeCache.start();
     const { app } = createApp({
       db: handle.db,
       config: {
@@ -40,6 +45,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       },
       logger,
       apiKeyCache,
+      routeCache,
       vault: keyring.provider,
       credentialCache: new CredentialCache(),
       providerTimeoutMs: config.providerTimeoutMs,
@@ -58,7 +64,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
       worker = await runWorker(config, handle, keyring.provider, logger);
     } catch (error) {
       await running.stop();
-      await apiKeyCache.close();
+      await Promise.all([apiKeyCache.close(), routeCache.close()]);
       await handle.close();
       throw error;
     }
@@ -72,7 +78,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
     } catch (error) {
       await worker.stop();
       await running.stop();
-      await apiKeyCache.close();
+      await Promise.all([apiKeyCache.close(), routeCache.close()]);
       await handle.close();
       if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new CliError(`PORT ${config.port} is already in use; set PORT to a free port`);
@@ -118,7 +124,7 @@ reuses the data. Configuration comes from the environment (see README.md).`,
         server.close(async () => {
           await workerStopped;
           await running.stop();
-          await apiKeyCache.close();
+          await Promise.all([apiKeyCache.close(), routeCache.close()]);
           await handle.close();
           writeLine(io.stdout, 'Stopped.');
           resolve();
