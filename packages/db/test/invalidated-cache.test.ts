@@ -97,7 +97,8 @@ describe('InvalidatedCache', () => {
 
   it('refuses a channel name that is not a plain identifier', () => {
     expect(
-      () => new InvalidatedCache({ databaseUrl: tdb.url, channel: 'x; drop table y', ttlMs: 1, maxEntries: 1 }),
+      () =>
+        new InvalidatedCache({ databaseUrl: tdb.url, channel: 'x; drop table y', ttlMs: 1, maxEntries: 1 }),
     ).toThrow(/channel/);
   });
 });

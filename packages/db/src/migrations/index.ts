@@ -8,6 +8,7 @@ import * as autoRefundLatePayments from './2026-11-26-0006-auto-refund-late-paym
 import * as webhooks from './2026-11-26-0007-webhooks.ts';
 import * as notificationRouting from './2026-11-26-0008-notification-routing.ts';
 import * as merchantAccountChanges from './2026-11-26-0009-merchant-account-changes.ts';
+import * as paymentView from './2026-11-26-0010-payment-view.ts';
 
 /**
  * Every migration, in order. Names sort by date so Kysely's ordering check holds;
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0007-webhooks': webhooks,
   '2026-11-26-0008-notification-routing': notificationRouting,
   '2026-11-26-0009-merchant-account-changes': merchantAccountChanges,
+  '2026-11-26-0010-payment-view': paymentView,
 };

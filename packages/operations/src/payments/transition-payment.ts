@@ -1,15 +1,24 @@
-import { type PaymentStatus, paymentTransition } from '@paymux/core';
+import { type EventType, newId, type PaymentStatus, paymentTransition } from '@paymux/core';
 import type { Database, PaymentRow, PaymentsTable } from '@paymux/db';
-import { type RawBuilder, sql, type Transaction, type Updateable } from 'kysely';
-import { appendEvent } from '../events/append-event.ts';
+import {
+  type RawBuilder,
+  sql,
+  type Transaction,
+  type Updateable,
+  type UpdateQueryBuilder,
+  type UpdateResult,
+} from 'kysely';
+import { eventCtes } from '../events/append-event.ts';
 import { scheduleAutoRefund } from '../jobs/lifecycle-jobs.ts';
-import { toPaymentView } from './payment-view.ts';
+
+type PaymentUpdate = UpdateQueryBuilder<Database, 'payments', 'payments', UpdateResult>;
 
 /**
  * Moves a payment to `to`, compare-and-set on the status the caller read: the state
  * machine must allow it (illegal transitions throw), and a concurrent change makes this
  * a no-op that returns undefined — so duplicates and races never apply twice. The event
- * (`payment.succeeded|closed|failed`) is appended in the same transaction.
+ * (`payment.succeeded|closed|failed`) and its webhook deliveries are appended by the same
+ * statement.
  */
 export async function transitionPayment(
   trx: Transaction<Database>,
@@ -67,14 +76,8 @@ export async function transitionPaymentFrom(
       .where('currency', '=', target.expect.currency as 'CNY')
       .where('merchant_account_id', '=', target.expect.merchantAccountId);
   }
-  const updated = options.alongside
-    ? (
-        await sql<PaymentRow>`
-          with updated as (${update.returningAll()}), alongside as (${options.alongside})
-          select * from updated
-        `.execute(trx)
-      ).rows[0]
-    : await update.returningAll().executeTakeFirst();
+  // paymentTransition refused anything but succeeded, closed and failed as a target.
+  const updated = await updateWithEvent(trx, update, `payment.${to}` as EventType, options.alongside);
   if (updated?.late && to === 'succeeded') {
     // Money arrived for a payment the tenant already considered over: refund it at once if
     // the tenant asked for that (committed with the transition, run by the worker).
@@ -85,15 +88,31 @@ export async function transitionPaymentFrom(
       .executeTakeFirst();
     if (tenant?.auto_refund_late_payments) await scheduleAutoRefund(trx, updated);
   }
-  if (updated && to !== 'requires_payment') {
-    // One event per transition, in the same transaction; a late success says so in its data.
-    await appendEvent(trx, {
-      tenantId: updated.tenant_id,
-      mode: updated.mode,
-      type: `payment.${to}`,
-      objectId: updated.id,
-      data: { ...toPaymentView(updated) },
-    });
-  }
   return updated;
+}
+
+/**
+ * The UPDATE, the event of the transition (its data the payment as the API shows it, built
+ * by paymux_payment_view from the updated row: migration 0010, kept equal to toPaymentView
+ * by the payment-view parity test) with its webhook deliveries, and `alongside`, in ONE
+ * statement: one event per transition, appended only if the compare-and-set matched.
+ */
+async function updateWithEvent(
+  trx: Transaction<Database>,
+  update: PaymentUpdate,
+  type: EventType,
+  alongside: RawBuilder<unknown> | undefined,
+): Promise<PaymentRow | undefined> {
+  const result = await sql<PaymentRow & { woken: unknown }>`
+    with updated as (${update.returningAll()}),
+    ${eventCtes(sql`
+      select tenant_id, ${newId('evt')}::text, mode, ${type}::text, id, paymux_payment_view(updated) from updated
+    `)}
+    ${alongside ? sql`, alongside as (${alongside})` : sql``}
+    select updated.*, (select count(*) from wake) as woken from updated
+  `.execute(trx);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const { woken: _woken, ...payment } = row;
+  return payment;
 }
