@@ -22,10 +22,10 @@ import { verifyWebhook } from '@paymux/sdk/source';
 import { sql } from 'kysely';
 import type { BenchScenario } from '../run.ts';
 import { startBenchDatabase } from '../support/database.ts';
-import { httpPoster } from '../support/http-client.ts';
 import { percentile } from '../support/load.ts';
-import { type Fixture, insertPayments, isAck, signAll } from '../support/pending-payments.ts';
-import { loadProviderMerchants, type SignedNotification } from '../support/signed-notifications.ts';
+import { type Fixture, insertPayments, signAll } from '../support/pending-payments.ts';
+import { type Sender, startSender } from '../support/sender.ts';
+import { loadProviderMerchants } from '../support/signed-notifications.ts';
 import { signUpBenchTenant, startBenchStack } from '../support/stack.ts';
 
 const TARGET_P99_MS = 250;
@@ -73,7 +73,8 @@ async function startTenantEndpoint(secret: () => string) {
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
     request.on('end', () => {
-      const at = performance.now();
+      // Absolute time: the sender (another process) stamps its sends on the same clock.
+      const at = performance.timeOrigin + performance.now();
       try {
         const event = verifyWebhook<{ object: { id: string } }>(
           Buffer.concat(chunks),
@@ -105,47 +106,6 @@ async function startTenantEndpoint(secret: () => string) {
   };
 }
 
-interface Sent {
-  readonly paymentId: string;
-  readonly sentAt: number;
-  ackMs?: number;
-  error?: string;
-}
-
-/** Sends `list` at `rate` per second, on schedule whatever the answers take. */
-async function sendAtRate(
-  origin: string,
-  list: readonly SignedNotification[],
-  rate: number,
-): Promise<Sent[]> {
-  const sent: Sent[] = [];
-  const inFlight: Promise<void>[] = [];
-  const start = performance.now();
-  const interval = 1000 / rate;
-  const client = httpPoster(origin, 1024);
-  for (let i = 0; i < list.length; i++) {
-    const due = start + i * interval;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const n = list[i] as SignedNotification;
-    const record: Sent = { paymentId: n.outTradeNo, sentAt: performance.now() };
-    sent.push(record);
-    inFlight.push(
-      (async () => {
-        try {
-          const { status, text } = await client.post(n.path, n.headers, n.body);
-          record.ackMs = performance.now() - record.sentAt;
-          if (!isAck(n, status, text)) record.error = `${n.provider} HTTP ${status}: ${text.slice(0, 200)}`;
-        } catch (error) {
-          record.error = String(error);
-        }
-      })(),
-    );
-  }
-  await Promise.all(inFlight);
-  return sent;
-}
-
 /**
  * The delivery path alone, as a diagnostic: payment.succeeded events appended at `rate`
  * (each in its own tenant transaction, as a transition appends it), no notification ingest.
@@ -158,7 +118,10 @@ async function appendAtRate(stack: Fixture['stack'], tenantId: string, count: nu
   for (let i = 0; i < count; i++) {
     const wait = start + (i * 1000) / rate - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const record: { id: string; at: number; error?: string } = { id: newId('pay'), at: performance.now() };
+    const record: { id: string; at: number; error?: string } = {
+      id: newId('pay'),
+      at: performance.timeOrigin + performance.now(),
+    };
     started.push(record);
     inFlight.push(
       withTenant(stack.db, tenantId, (trx) =>
@@ -213,6 +176,7 @@ async function run(): Promise<void> {
   const stack = await startBenchStack(database.url);
   let endpoint: Awaited<ReturnType<typeof startTenantEndpoint>> | undefined;
   let worker: ChildProcess | undefined;
+  let sender: Sender | undefined;
   try {
     const tenant = await signUpBenchTenant(stack);
     const identifiers = await withTenant(stack.db, tenant.tenantId, (trx) =>
@@ -243,6 +207,7 @@ async function run(): Promise<void> {
     });
     secret = created.secret;
     worker = await startWorkerProcess(database.url, stack.masterKey);
+    sender = await startSender();
 
     console.log(
       `${s.rate} notifications/s (open loop), ${s.count} measured (WeChat Pay / Alipay alternating, each a distinct paid ` +
@@ -250,12 +215,12 @@ async function run(): Promise<void> {
         `(${cpus()[0]?.model.trim() ?? '?'}).`,
     );
     console.log(
-      'Two processes, as in production: API + sandbox (with the sender and the tenant endpoint, which verifies every ' +
-        'signature, on loopback) in this one, and the webhook dispatcher in its own, as `paymux worker`.',
+      'Processes: API + sandbox (with the tenant endpoint, which verifies every signature, on loopback) in this one, ' +
+        'the webhook dispatcher in its own, as `paymux worker`, and the provider sending notifications in a third.',
     );
 
     const warm = await insertPayments(f, s.warmup);
-    await sendAtRate(stack.origin, signAll(f, warm), s.rate);
+    await sender.openLoop(stack.origin, signAll(f, warm), s.rate);
     await waitForArrivals(
       endpoint.arrivals,
       warm.map((p) => p.id),
@@ -265,7 +230,7 @@ async function run(): Promise<void> {
     const payments = await insertPayments(f, s.count);
     const list = signAll(f, payments);
     const t0 = performance.now();
-    const sent = await sendAtRate(stack.origin, list, s.rate);
+    const sent = await sender.openLoop(stack.origin, list, s.rate);
     const sendSeconds = (performance.now() - t0) / 1000;
     await waitForArrivals(
       endpoint.arrivals,
@@ -375,6 +340,7 @@ async function run(): Promise<void> {
     console.log(`Results written to ${file}`);
     if (!pass) process.exitCode = 1;
   } finally {
+    await sender?.close();
     if (worker && worker.exitCode === null) {
       const exited = new Promise((resolve) => worker?.once('exit', resolve));
       worker.kill('SIGTERM');
