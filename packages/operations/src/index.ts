@@ -117,6 +117,11 @@ export {
   type RecordOutcome,
   recordDeliveryAttempt,
 } from './webhooks/record-delivery-attempt.ts';
+export {
+  isPlainSuccess,
+  recordSuccessfulAttempts,
+  type SuccessfulAttempt,
+} from './webhooks/record-successful-attempts.ts';
 export { MAX_REPLAY_EVENTS, replayWebhookEvents } from './webhooks/replay-webhook-events.ts';
 export { retryDelivery } from './webhooks/retry-delivery.ts';
 export { PREVIOUS_SECRET_VALIDITY_S, rotateWebhookSecret } from './webhooks/rotate-webhook-secret.ts';

@@ -4,6 +4,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
+  isPlainSuccess,
   openSigningSecrets,
   recordDeliveryAttempt,
   WEBHOOK_WAKE_CHANNEL,
@@ -12,6 +13,7 @@ import { type SendResult, sendWebhook, signWebhook, type WebhookAgents, webhookB
 import pg from 'pg';
 import { DISPATCHER_DEFAULTS, type WebhookDispatcherOptions } from './dispatcher-options.ts';
 import { SigningSecretCache } from './signing-secret-cache.ts';
+import { SuccessBatcher } from './success-batcher.ts';
 
 /**
  * Delivers webhooks: claims due deliveries (leases, see claimDueDeliveries), signs each
@@ -39,6 +41,7 @@ export class WebhookDispatcher {
   // every request here, so a kept connection was checked as a new one would be.
   readonly #agents: WebhookAgents;
   readonly #secrets = new SigningSecretCache();
+  readonly #successes: SuccessBatcher;
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #listener: pg.Client | undefined;
@@ -52,6 +55,7 @@ export class WebhookDispatcher {
     this.#concurrency = options.concurrency ?? DISPATCHER_DEFAULTS.concurrency;
     const pool = { keepAlive: true, maxFreeSockets: 16, scheduling: 'lifo' as const };
     this.#agents = { http: new HttpAgent(pool), https: new HttpsAgent(pool) };
+    this.#successes = new SuccessBatcher(options.db, () => this.#now());
   }
 
   #now(): Date {
@@ -167,13 +171,18 @@ export class WebhookDispatcher {
       const startedAt = this.#now();
       const result = await this.#send(delivery, startedAt);
       await faults?.afterSend?.(delivery);
-      const outcome = await recordDeliveryAttempt(this.#options.db, {
-        delivery,
-        result,
-        startedAt,
-        now: this.#now(),
-        ...(this.#options.random ? { random: this.#options.random } : {}),
-      });
+      // The common case, a 2xx from a healthy endpoint, is stored in a batch with others.
+      const outcome = isPlainSuccess(delivery, result)
+        ? (await this.#successes.record({ delivery, result, startedAt }))
+          ? { recorded: true as const, status: 'succeeded', nextAttemptAt: null, endpointDisabled: null }
+          : { recorded: false as const }
+        : await recordDeliveryAttempt(this.#options.db, {
+            delivery,
+            result,
+            startedAt,
+            now: this.#now(),
+            ...(this.#options.random ? { random: this.#options.random } : {}),
+          });
       if (!outcome.recorded) {
         log.warn('webhook attempt not recorded: the lease lapsed or the endpoint was deleted');
         return;
