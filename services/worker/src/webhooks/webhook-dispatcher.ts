@@ -49,6 +49,7 @@ export class WebhookDispatcher {
   #pumping: Promise<void> | undefined;
   #again = false;
   #moreDue = false;
+  readonly #inFlightByEndpoint = new Map<string, number>();
 
   constructor(options: WebhookDispatcherOptions) {
     this.#options = options;
@@ -130,16 +131,27 @@ export class WebhookDispatcher {
         return;
       }
       const claimed = await this.#claim(free);
-      // Work was due: when a send finishes (a slot, or an endpoint's cap, frees up), look
-      // again at once rather than at the next poll. An empty claim ends the chain.
-      this.#moreDue = claimed.length > 0;
+      const cap = this.#options.perEndpointConcurrency ?? DISPATCHER_DEFAULTS.perEndpointConcurrency;
       for (const delivery of claimed) {
+        const endpoint = delivery.endpoint_id;
+        this.#inFlightByEndpoint.set(endpoint, (this.#inFlightByEndpoint.get(endpoint) ?? 0) + 1);
         const work = this.#deliver(delivery).finally(() => {
           this.#inFlight.delete(work);
+          const left = (this.#inFlightByEndpoint.get(endpoint) ?? 1) - 1;
+          if (left === 0) this.#inFlightByEndpoint.delete(endpoint);
+          else this.#inFlightByEndpoint.set(endpoint, left);
           if (this.#moreDue) this.wake();
         });
         this.#inFlight.add(work);
       }
+      // More may be due than this claim could take: it filled every free slot, or an endpoint
+      // is at its cap (the rest of its backlog waits for one of its sends). Then a finishing
+      // send looks again at once; otherwise new work announces itself (NOTIFY) or the poll
+      // finds it, and finishing sends claim nothing (a claim per send would double the
+      // database work of a busy dispatcher).
+      this.#moreDue =
+        claimed.length >= free ||
+        claimed.some((d) => (this.#inFlightByEndpoint.get(d.endpoint_id) ?? 0) >= cap);
     } catch (error) {
       this.#options.logger.error(
         { err: error },
