@@ -14,6 +14,7 @@ import { type PaymentProvider, sandboxEndpoints } from '@paymux/providers';
 import { type CryptoKey, importJWK, SignJWT } from 'jose';
 import type { BenchScenario } from '../run.ts';
 import { type BenchDatabase, startBenchDatabase } from '../support/database.ts';
+import { httpPoster } from '../support/http-client.ts';
 import { type Attempt, type LoadResult, runLoad, type Summary, summarize } from '../support/load.ts';
 import { installQueryCounter, queryCounts } from '../support/query-counter.ts';
 import {
@@ -99,30 +100,29 @@ const runId = randomBytes(3).toString('hex');
 let orderSeq = 0;
 const channelFor = (client: number, seq: number) => CHANNELS[(client + seq) % 2] as (typeof CHANNELS)[number];
 
-/** `POST /v1/payments` over HTTP (keep-alive fetch), one JWT per client, a fresh Idempotency-Key each. */
+/** `POST /v1/payments` over HTTP keep-alive (node:http), one JWT per client, a fresh Idempotency-Key each. */
 function apiAttempt(stack: BenchStack, tokensByClient: TokenSource[]): Attempt {
-  const url = `${stack.origin}/v1/payments`;
+  const http = httpPoster(stack.origin);
   return async (client, seq) => {
     orderSeq += 1;
     const orderId = `bench-${runId}-${orderSeq}`;
     const token = await (tokensByClient[client] as TokenSource).get();
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
+    const { status, text } = await http.post(
+      '/v1/payments',
+      {
         authorization: `Bearer ${token}`,
         'content-type': 'application/json',
         'idempotency-key': randomUUID(),
       },
-      body: JSON.stringify({
+      JSON.stringify({
         amount: randomInt(1, 1001),
         currency: 'CNY',
         channel: channelFor(client, seq),
         description: DESCRIPTION,
         merchant_order_id: orderId,
       }),
-    });
-    const text = await res.text();
-    if (res.status !== 201) return `HTTP ${res.status}: ${text}`;
+    );
+    if (status !== 201) return `HTTP ${status}: ${text}`;
     const body = JSON.parse(text) as { next_action?: { type?: string } | null; status?: string };
     if (body.next_action?.type !== 'qr_code') return `201 without a qr_code next_action: ${text}`;
     return undefined;
