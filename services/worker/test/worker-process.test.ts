@@ -53,6 +53,20 @@ const syncJob = (paymentId: string) =>
     .limit(1)
     .executeTakeFirstOrThrow();
 
+/**
+ * The job once pg-boss has recorded how it ended: the handler's transaction (the payment's
+ * new state) commits first, and pg-boss marks the job completed just after, so a test that
+ * saw the payment settle polls for the job's state rather than racing that second write.
+ */
+const settledJob = async (paymentId: string, timeoutMs = 10_000) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await syncJob(paymentId);
+    if (job.state !== 'active' || Date.now() > deadline) return job;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
 const activeJob = async (paymentId: string, worker: { output(): string }) => {
   try {
     await eventually(
@@ -92,7 +106,7 @@ describe('paymux worker (child process)', () => {
       console.log(`kill -9 → job completed by another worker in ${recoveryS.toFixed(1)} s`);
       // Within the job's 60 s expiry (the heartbeat brings it back sooner), never hours.
       expect(recoveryS).toBeLessThan(60);
-      const job = await syncJob(payment.id);
+      const job = await settledJob(payment.id);
       expect(job.state).toBe('completed');
       expect(job.retry_count).toBe(1);
       const state = await h.paymentState(tenant.tenantId, payment.id);
