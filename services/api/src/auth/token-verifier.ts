@@ -11,6 +11,8 @@ const ALLOWED_ALGS = new Set(['ES256', 'EdDSA']);
 const MAX_LIFETIME_S = 300;
 const CLOCK_SKEW_S = 30;
 const TOUCH_INTERVAL_MS = 60_000;
+/** Verified tokens remembered, so an SDK reusing its token is not an ES256 verify per request. */
+const VERIFIED_TOKENS_MAX = 10_000;
 
 export interface TokenVerifierOptions {
   readonly db: Kysely<Database>;
@@ -33,6 +35,13 @@ export class TokenVerifier {
   // Imported CryptoKeys by kid + thumbprint of the JWK: key material never changes for a kid.
   readonly #cryptoKeys = new Map<string, Promise<CryptoKey | Uint8Array>>();
   readonly #touched = new Map<string, number>();
+  // Whole token (signature included) → its verified expiry. A hit skips only the signature
+  // and claim checks that cannot change: the key is still looked up (revocation applies at
+  // once) and the expiry is checked against the clock on every use.
+  readonly #verified = new Map<
+    string,
+    { readonly keyId: string; readonly iat: number; readonly exp: number }
+  >();
 
   constructor(options: TokenVerifierOptions) {
     this.#options = options;
@@ -63,6 +72,18 @@ export class TokenVerifier {
     if (header.alg !== key.alg) throw invalid(`This API key signs with ${key.alg}.`);
 
     const now = this.#options.now?.() ?? new Date();
+    const nowS = Math.floor(now.getTime() / 1000);
+    const remembered = this.#verified.get(token);
+    if (remembered && remembered.keyId === key.id) {
+      // jose's rule: expired once exp <= now - tolerance.
+      if (remembered.exp <= nowS - CLOCK_SKEW_S) {
+        this.#verified.delete(token);
+        throw invalid('The token has expired.');
+      }
+      // Only a clock set back makes this true; the first check then applies again.
+      if (remembered.iat > nowS + CLOCK_SKEW_S) throw invalid('The token is issued in the future ("iat").');
+      return this.#accept(key);
+    }
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
       ({ payload } = await jwtVerify(token, await this.#cryptoKey(key), {
@@ -82,11 +103,20 @@ export class TokenVerifier {
     }
     const iat = payload.iat as number;
     const exp = payload.exp as number;
-    const nowS = Math.floor(now.getTime() / 1000);
     if (iat > nowS + CLOCK_SKEW_S) throw invalid('The token is issued in the future ("iat").');
     if (exp - iat > MAX_LIFETIME_S)
       throw invalid(`The token lifetime ("exp" - "iat") exceeds ${MAX_LIFETIME_S} s.`);
 
+    // Oldest first out: Map keeps insertion order.
+    if (this.#verified.size >= VERIFIED_TOKENS_MAX) {
+      const oldest = this.#verified.keys().next().value;
+      if (oldest !== undefined) this.#verified.delete(oldest);
+    }
+    this.#verified.set(token, { keyId: key.id, iat, exp });
+    return this.#accept(key);
+  }
+
+  #accept(key: ApiKeyForAuth): AuthContext {
     this.#touch(key);
     return { tenantId: key.tenantId, keyId: key.id, mode: key.mode, scopes: key.scopes };
   }
