@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ApiKeyCache } from './auth/api-key-cache.ts';
 import type { RateLimit } from './auth/rate-limiter.ts';
+import type { IdempotencyHandle } from './idempotency/idempotent.ts';
 
 /** Settings the API needs, parsed once at start-up by the entry point. */
 export interface ApiConfig {
@@ -64,5 +65,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     auth: AuthContext;
+    /** The claimed Idempotency-Key, on idempotent routes that received one. */
+    idempotency: IdempotencyHandle | undefined;
   };
 }

@@ -1,3 +1,4 @@
+import { withTenant } from '@paymux/db';
 import { createTestDatabase, type TestDatabase } from '@paymux/db/testing';
 import { testAlipayCredentials } from '@paymux/providers/testing';
 import type { KeyProvider } from '@paymux/vault';
@@ -580,6 +581,93 @@ describe('the middleware on its own', () => {
     const key = newKey();
     await expect(send(bare, '/odd', key)).rejects.toBe('not an Error');
     expect(await records(key)).toHaveLength(0);
+  });
+
+  describe('a handler storing the outcome in its own transaction (IdempotencyHandle)', () => {
+    class RolledBack extends Error {}
+
+    it('commits the outcome with the handler’s write and answers exactly the stored bytes', async () => {
+      let runs = 0;
+      const bare = bareApp((a) =>
+        a.post('/staged', idempotent({ db: tdb.db, logger }), async (c) => {
+          runs += 1;
+          const idem = c.get('idempotency');
+          const view = { run: runs, text: '支付 ☕' };
+          await withTenant(tdb.db, tenantId, async (trx) => {
+            await idem?.stage(trx, 201, view);
+          });
+          return idem ? idem.respond(c.json(view, 201)) : c.json(view, 201);
+        }),
+      );
+      const key = newKey();
+      const first = await send(bare, '/staged', key);
+      const text = await first.text();
+      const [row] = await records(key);
+      expect(row).toMatchObject({ status: 'completed', response_status: 201, response_body: text });
+      const replay = await send(bare, '/staged', key);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(await replay.text()).toBe(text);
+      expect(runs).toBe(1);
+    });
+
+    it('falls back to the middleware when the staging transaction rolled back', async () => {
+      const bare = bareApp((a) =>
+        a.post('/rolled-back', idempotent({ db: tdb.db, logger }), async (c) => {
+          const idem = c.get('idempotency');
+          await withTenant(tdb.db, tenantId, async (trx) => {
+            await idem?.stage(trx, 201, { never: 'committed' });
+            throw new RolledBack('after staging');
+          }).catch((error: unknown) => {
+            if (!(error instanceof RolledBack)) throw error;
+          });
+          return c.json({ answered: 'instead' }, 200);
+        }),
+      );
+      const key = newKey();
+      const res = await send(bare, '/rolled-back', key);
+      expect(await res.json()).toEqual({ answered: 'instead' });
+      const [row] = await records(key);
+      expect(row).toMatchObject({ status: 'completed', response_status: 200 });
+      expect(JSON.parse(String(row?.response_body))).toEqual({ answered: 'instead' });
+    });
+
+    it('refuses to mark settled with a response other than the staged one', async () => {
+      const bare = bareApp((a) =>
+        a.post('/mismatch', idempotent({ db: tdb.db, logger }), async (c) => {
+          const idem = c.get('idempotency');
+          await withTenant(
+            tdb.db,
+            tenantId,
+            (trx) => idem?.stage(trx, 201, { ok: true }) ?? Promise.resolve(),
+          );
+          return idem ? idem.respond(c.json({ ok: true }, 200)) : c.json({ ok: true }, 200);
+        }),
+      );
+      const res = await send(bare, '/mismatch', newKey());
+      expect(res.status).toBe(500);
+    });
+
+    it('seals a staged response when the route asks for sealing', async () => {
+      const bare = bareApp((a) =>
+        a.post(
+          '/sealed',
+          idempotent({ db: tdb.db, logger, vault: TEST_VAULT }, { sealStoredResponse: true }),
+          async (c) => {
+            const idem = c.get('idempotency');
+            const view = { secret: 'whsec_staged_secret' };
+            await withTenant(tdb.db, tenantId, (trx) => idem?.stage(trx, 201, view) ?? Promise.resolve());
+            return idem ? idem.respond(c.json(view, 201)) : c.json(view, 201);
+          },
+        ),
+      );
+      const key = newKey();
+      const first = await send(bare, '/sealed', key);
+      expect(await first.json()).toEqual({ secret: 'whsec_staged_secret' });
+      const [row] = await records(key);
+      expect(String(row?.response_body)).not.toContain('whsec_staged_secret');
+      const replay = await send(bare, '/sealed', key);
+      expect(await replay.json()).toEqual({ secret: 'whsec_staged_secret' });
+    });
   });
 
   it('keeps the successor’s result when a stalled first request finishes after a takeover', async () => {

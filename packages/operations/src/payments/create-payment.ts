@@ -1,5 +1,5 @@
 import { CHANNELS, isPaymuxError, newId, PaymuxError, providerOf } from '@paymux/core';
-import { withTenant } from '@paymux/db';
+import { type TenantTransaction, withTenant } from '@paymux/db';
 import type { NextAction } from '@paymux/providers';
 import { z } from 'zod';
 import type { OperationContext } from '../context.ts';
@@ -88,9 +88,16 @@ export interface PaymentContext extends OperationContext, ProviderContext {
 export async function createPayment({
   ctx,
   input,
+  commitWith,
 }: {
   ctx: PaymentContext;
   input: CreatePaymentInput;
+  /**
+   * Runs in the transaction that stores the provider's answer, with the payment as it
+   * will be returned: what must commit with the payment's outcome (the API stores its
+   * Idempotency-Key's response here).
+   */
+  commitWith?: ((trx: TenantTransaction, payment: PaymentView) => Promise<void>) | undefined;
 }): Promise<PaymentView> {
   const p = parseInput(createPaymentInput, input);
   const scope = { tenantId: p.tenantId, mode: p.mode };
@@ -170,7 +177,13 @@ export async function createPayment({
       : new PaymuxError('provider_unavailable', 'The provider call failed unexpectedly.', { cause: error });
   }
 
-  const row = await withTenant(ctx.db, p.tenantId, async (trx) => {
+  return await withTenant(ctx.db, p.tenantId, async (trx) => {
+    const view = toPaymentView(await storeOutcome(trx));
+    await commitWith?.(trx, view);
+    return view;
+  });
+
+  async function storeOutcome(trx: TenantTransaction) {
     if (nextAction) {
       return await trx
         .updateTable('payments')
@@ -197,6 +210,5 @@ export async function createPayment({
         .executeTakeFirstOrThrow();
     }
     return (await transitionPayment(trx, payment, 'failed', failureFields)) ?? payment;
-  });
-  return toPaymentView(row);
+  }
 }

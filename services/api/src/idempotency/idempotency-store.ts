@@ -186,24 +186,37 @@ export async function completeIdempotentRequest(
   token: string,
   response: StoredResponse,
 ): Promise<boolean> {
-  const result = await withTenant(db, scope.tenantId, (trx) =>
-    trx
-      .updateTable('idempotency_keys')
-      .set({
-        status: 'completed',
-        locked_until: null,
-        response_status: response.status,
-        response_headers: JSON.stringify(response.headers),
-        response_body: response.body,
-        completed_at: sql<Date>`clock_timestamp()`,
-      })
-      .where('tenant_id', '=', scope.tenantId)
-      .where('mode', '=', scope.mode)
-      .where('key', '=', scope.key)
-      .where('status', '=', 'in_progress')
-      .where(sql<boolean>`locked_until = ${token}::timestamptz`)
-      .executeTakeFirst(),
+  return await withTenant(db, scope.tenantId, (trx) =>
+    completeIdempotentRequestIn(trx, scope, token, response),
   );
+}
+
+/**
+ * `completeIdempotentRequest` inside a transaction the caller owns (the tenant's), so a
+ * handler can commit its result and the key's outcome together.
+ */
+export async function completeIdempotentRequestIn(
+  trx: TenantTransaction,
+  scope: IdempotencyScope,
+  token: string,
+  response: StoredResponse,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('idempotency_keys')
+    .set({
+      status: 'completed',
+      locked_until: null,
+      response_status: response.status,
+      response_headers: JSON.stringify(response.headers),
+      response_body: response.body,
+      completed_at: sql<Date>`clock_timestamp()`,
+    })
+    .where('tenant_id', '=', scope.tenantId)
+    .where('mode', '=', scope.mode)
+    .where('key', '=', scope.key)
+    .where('status', '=', 'in_progress')
+    .where(sql<boolean>`locked_until = ${token}::timestamptz`)
+    .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PaymuxError } from '@paymux/core';
+import type { TenantTransaction } from '@paymux/db';
 import { openSecret, type SecretContext, sealSecret } from '@paymux/vault';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
@@ -11,6 +12,7 @@ import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey } from './idempotency-key-he
 import {
   beginIdempotentRequest,
   completeIdempotentRequest,
+  completeIdempotentRequestIn,
   type IdempotencyScope,
   releaseIdempotentRequest,
   type StoredResponse,
@@ -36,6 +38,33 @@ export interface IdempotencyOptions {
 export type IdempotencyDeps = Pick<AppDeps, 'db' | 'logger'> & Partial<Pick<AppDeps, 'vault'>>;
 
 export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
+
+/**
+ * The claimed key a handler runs under, as `c.get('idempotency')` (undefined without an
+ * Idempotency-Key). A handler whose result commits in a transaction of its own can store
+ * the key's outcome in that same transaction: `stage` inside it, then, once it has
+ * committed, answer with `respond()`. The key then costs no transaction of its own, and
+ * the result and the key's outcome commit together. A handler that does neither is
+ * settled by the middleware afterwards, as before.
+ *
+ * @example
+ * const idem = c.get('idempotency');
+ * const view = await withTenant(db, tenantId, async (trx) => {
+ *   const v = await update(trx);
+ *   await idem?.stage(trx, 201, v);
+ *   return v;
+ * });
+ * return idem ? idem.respond(c.json(view, 201)) : c.json(view, 201);
+ */
+export interface IdempotencyHandle {
+  /** Stores `json` with `status` as the key's outcome, inside the caller's transaction. */
+  stage(trx: TenantTransaction, status: 200 | 201, json: unknown): Promise<void>;
+  /**
+   * After the staging transaction committed: marks the key settled and returns `response`,
+   * which must be `c.json(json, status)` of what was staged (the same bytes as stored).
+   */
+  respond<R extends Response>(response: R): R;
+}
 
 const DEFAULT_LOCK_SECONDS = 60;
 const DEFAULT_RETENTION_SECONDS = 24 * 60 * 60;
@@ -130,15 +159,22 @@ export function idempotent(
         }
     }
 
+    const handle = new ClaimedKey(deps, scope, outcome.token, {
+      seal: options.sealStoredResponse === true,
+      maxStoredBodyBytes,
+    });
+    c.set('idempotency', handle);
     try {
       await next();
     } catch (error) {
       // Hono's compose renders every Error through onError, so this only sees non-Error
       // throws or a failing error handler: no response is known to store. Release the key
       // so a retry runs, rather than leaving it in progress until the lock runs out.
-      await settle(deps, scope, outcome.token, undefined);
+      if (!handle.settled) await settle(deps, scope, outcome.token, undefined);
       throw error;
     }
+    // Stored with the handler's own result (see IdempotencyHandle).
+    if (handle.settled) return;
     const stored = await toStored(c, maxStoredBodyBytes);
     await settle(
       deps,
@@ -147,6 +183,52 @@ export function idempotent(
       stored && options.sealStoredResponse ? await sealStored(deps, scope, stored) : stored,
     );
   });
+}
+
+class ClaimedKey implements IdempotencyHandle {
+  readonly #deps: IdempotencyDeps;
+  readonly #scope: IdempotencyScope;
+  readonly #token: string;
+  readonly #options: { readonly seal: boolean; readonly maxStoredBodyBytes: number };
+  #staged: { readonly status: number; readonly owned: boolean } | undefined;
+  /** True once `respond()` answered: the key's outcome committed with the handler's result. */
+  settled = false;
+
+  constructor(
+    deps: IdempotencyDeps,
+    scope: IdempotencyScope,
+    token: string,
+    options: { readonly seal: boolean; readonly maxStoredBodyBytes: number },
+  ) {
+    this.#deps = deps;
+    this.#scope = scope;
+    this.#token = token;
+    this.#options = options;
+  }
+
+  async stage(trx: TenantTransaction, status: 200 | 201, json: unknown): Promise<void> {
+    // c.json's bytes and content type, so the replay answers exactly what the first did.
+    const response = { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) };
+    const kept =
+      Buffer.byteLength(response.body, 'utf8') <= this.#options.maxStoredBodyBytes
+        ? response
+        : { ...response, body: null };
+    const stored = this.#options.seal ? await sealStored(this.#deps, this.#scope, kept) : kept;
+    // A transaction retried by its caller stages again; the committed one is answered.
+    this.#staged = {
+      status,
+      owned: await completeIdempotentRequestIn(trx, this.#scope, this.#token, stored),
+    };
+  }
+
+  respond<R extends Response>(response: R): R {
+    if (!this.#staged) throw new Error('idempotency: respond() before stage()');
+    if (response.status !== this.#staged.status)
+      throw new Error(`idempotency: staged ${this.#staged.status}, answered ${response.status}`);
+    if (!this.#staged.owned) logLostClaim(this.#deps, this.#scope);
+    this.settled = true;
+    return response;
+  }
 }
 
 /** The vault context of a sealed stored response: the key is hashed (it may hold any character). */
@@ -283,16 +365,18 @@ async function settle(
     const owned = response
       ? await completeIdempotentRequest(deps.db, scope, token, response)
       : await releaseIdempotentRequest(deps.db, scope, token);
-    if (!owned) {
-      deps.logger.warn(
-        { tenant_id: scope.tenantId, idempotency_key: scope.key },
-        'idempotency key was taken over while this request ran (its lock expired); its response was not stored',
-      );
-    }
+    if (!owned) logLostClaim(deps, scope);
   } catch (error) {
     deps.logger.error(
       { err: error, tenant_id: scope.tenantId, idempotency_key: scope.key },
       'could not record the outcome of an idempotent request',
     );
   }
+}
+
+function logLostClaim(deps: IdempotencyDeps, scope: IdempotencyScope): void {
+  deps.logger.warn(
+    { tenant_id: scope.tenantId, idempotency_key: scope.key },
+    'idempotency key was taken over while this request ran (its lock expired); its response was not stored',
+  );
 }

@@ -7,6 +7,7 @@ export {
 export {
   IDEMPOTENT_REPLAYED_HEADER,
   type IdempotencyDeps,
+  type IdempotencyHandle,
   type IdempotencyOptions,
   idempotent,
 } from './idempotent.ts';

@@ -41,10 +41,13 @@ export function registerCreatePayment(
   });
   app.openapi(route, async (c) => {
     const auth = c.get('auth');
+    const idempotency = c.get('idempotency');
     const payment = await createPayment({
       ctx: paymentContext(deps, c),
       input: { tenantId: auth.tenantId, mode: auth.mode, ...c.req.valid('json') },
+      // The key's response commits with the payment's outcome: no transaction of its own.
+      commitWith: idempotency && ((trx, view) => idempotency.stage(trx, 201, view)),
     });
-    return c.json(payment, 201);
+    return idempotency ? idempotency.respond(c.json(payment, 201)) : c.json(payment, 201);
   });
 }
