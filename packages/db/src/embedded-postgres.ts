@@ -73,12 +73,13 @@ export async function startEmbeddedPostgres(
   const credentials = await loadOrCreateCredentials(dataDir);
   const running = await findRunningServer(clusterDir);
   if (running) {
-    const url = connectionUrl(credentials, running.port);
+    const url = connectionUrl(credentials, running.port, running.socketDir);
     await waitUntilAccepting(url, 15_000);
     return { url, port: running.port, startedHere: false, stop: async () => {} };
   }
 
   const port = options.port ?? (await freePort());
+  const socketDir = socketDirFor(clusterDir, port);
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -92,7 +93,11 @@ export async function startEmbeddedPostgres(
       '-c',
       'listen_addresses=127.0.0.1',
       '-c',
-      'unix_socket_directories=',
+      // Clients of this cluster are on this machine: a Unix socket in the cluster's own
+      // directory (reachable only by its owner) costs less CPU per round trip than loopback
+      // TCP on both sides (measured here: 7–28 % less in the client, 10–48 % less in the
+      // backend, prepared `select $1`). TCP stays on for anything else.
+      `unix_socket_directories=${socketDir ?? ''}`,
       '-c',
       'max_connections=200',
     ],
@@ -117,7 +122,7 @@ export async function startEmbeddedPostgres(
   const child = (server as unknown as { process?: { kill(signal: string): boolean } }).process;
   const onExit = () => child?.kill('SIGINT');
   process.once('exit', onExit);
-  const url = connectionUrl(credentials, port);
+  const url = connectionUrl(credentials, port, socketDir);
   await waitUntilAccepting(url, 30_000);
   let stopped = false;
   return {
@@ -142,8 +147,23 @@ async function isInitialised(clusterDir: string): Promise<boolean> {
   }
 }
 
-/** Reads PostgreSQL's `postmaster.pid` (line 1: pid, line 4: port) and checks the pid is alive. */
-async function findRunningServer(clusterDir: string): Promise<{ pid: number; port: number } | undefined> {
+/**
+ * The directory for the cluster's Unix socket: the cluster directory itself, unless the
+ * socket's path would not fit a socket address (108 bytes with the terminator on Linux),
+ * in which case the cluster is reached over loopback TCP only.
+ */
+function socketDirFor(clusterDir: string, port: number): string | undefined {
+  if (platform() === 'win32') return undefined;
+  return Buffer.byteLength(join(clusterDir, `.s.PGSQL.${port}`)) <= 100 ? clusterDir : undefined;
+}
+
+/**
+ * Reads PostgreSQL's `postmaster.pid` (line 1: pid, line 4: port, line 5: first socket
+ * directory, empty without one) and checks the pid is alive.
+ */
+async function findRunningServer(
+  clusterDir: string,
+): Promise<{ pid: number; port: number; socketDir: string | undefined } | undefined> {
   let content: string;
   try {
     content = await readFile(join(clusterDir, 'postmaster.pid'), 'utf8');
@@ -160,7 +180,7 @@ async function findRunningServer(clusterDir: string): Promise<{ pid: number; por
     // EPERM means the process exists but belongs to another user (the postgres user).
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
   }
-  return { pid, port };
+  return { pid, port, socketDir: lines[4]?.trim() || undefined };
 }
 
 async function loadOrCreateCredentials(dataDir: string): Promise<StoredCredentials> {
@@ -178,10 +198,16 @@ async function loadOrCreateCredentials(dataDir: string): Promise<StoredCredentia
   return credentials;
 }
 
-function connectionUrl(credentials: StoredCredentials, port: number): string {
+/**
+ * With a socket directory the URL still names 127.0.0.1 (it reads as a normal URL and
+ * satisfies anything that wants a host), and its `host` parameter, which pg, pg-boss and
+ * psql all take over the URL's host, sends connections through the socket.
+ */
+function connectionUrl(credentials: StoredCredentials, port: number, socketDir?: string): string {
   const user = encodeURIComponent(credentials.user);
   const password = encodeURIComponent(credentials.password);
-  return `postgres://${user}:${password}@127.0.0.1:${port}/postgres`;
+  const viaSocket = socketDir ? `?host=${encodeURIComponent(socketDir)}` : '';
+  return `postgres://${user}:${password}@127.0.0.1:${port}/postgres${viaSocket}`;
 }
 
 async function freePort(): Promise<number> {
