@@ -9,8 +9,6 @@
 // acknowledgement (the ingest alone). See test/bench/README.md.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +16,6 @@ import { newId } from '@paymux/core';
 import { ownerKysely, withTenant } from '@paymux/db';
 import { appendEvent, createWebhookEndpoint, OPERATOR } from '@paymux/operations';
 import { connectSandboxDb } from '@paymux/sandbox';
-import { verifyWebhook } from '@paymux/sdk/source';
 import { sql } from 'kysely';
 import type { BenchScenario } from '../run.ts';
 import { startBenchDatabase } from '../support/database.ts';
@@ -27,6 +24,7 @@ import { type Fixture, insertPayments, signAll } from '../support/pending-paymen
 import { type Sender, startSender } from '../support/sender.ts';
 import { loadProviderMerchants } from '../support/signed-notifications.ts';
 import { signUpBenchTenant, startBenchStack } from '../support/stack.ts';
+import { startTenantEndpoint, type TenantEndpoint } from '../support/tenant-endpoint.ts';
 
 const TARGET_P99_MS = 250;
 const WORKER = fileURLToPath(new URL('../support/webhook-worker-process.ts', import.meta.url));
@@ -63,47 +61,6 @@ interface Settings {
   readonly rate: number;
   readonly count: number;
   readonly warmup: number;
-}
-
-/** The tenant's endpoint: verifies every webhook and notes when each payment's arrived. */
-async function startTenantEndpoint(secret: () => string) {
-  const arrivals = new Map<string, number[]>();
-  let rejected = 0;
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      // Absolute time: the sender (another process) stamps its sends on the same clock.
-      const at = performance.timeOrigin + performance.now();
-      try {
-        const event = verifyWebhook<{ object: { id: string } }>(
-          Buffer.concat(chunks),
-          request.headers,
-          secret(),
-        );
-        const id = event.data.object.id;
-        const list = arrivals.get(id) ?? [];
-        list.push(at);
-        arrivals.set(id, list);
-        response.writeHead(204).end();
-      } catch {
-        rejected += 1;
-        response.writeHead(400).end();
-      }
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/paymux/webhooks`,
-    arrivals,
-    rejected: () => rejected,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /**
@@ -144,13 +101,6 @@ async function appendAtRate(stack: Fixture['stack'], tenantId: string, count: nu
   return started;
 }
 
-async function waitForArrivals(arrivals: Map<string, number[]>, ids: readonly string[], timeoutMs: number) {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline && ids.some((id) => !arrivals.has(id))) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const sorted = (values: number[]) => Float64Array.from(values).sort();
 const stats = (values: number[]) => {
   const s = sorted(values);
@@ -174,7 +124,7 @@ async function run(): Promise<void> {
   const database = await startBenchDatabase();
   const sandboxDb = await connectSandboxDb(database.url);
   const stack = await startBenchStack(database.url);
-  let endpoint: Awaited<ReturnType<typeof startTenantEndpoint>> | undefined;
+  let endpoint: TenantEndpoint | undefined;
   let worker: ChildProcess | undefined;
   let sender: Sender | undefined;
   try {
@@ -194,8 +144,7 @@ async function run(): Promise<void> {
         appId: idOf('alipay', 'app_id'),
       }),
     };
-    let secret = '';
-    endpoint = await startTenantEndpoint(() => secret);
+    endpoint = await startTenantEndpoint();
     const created = await createWebhookEndpoint({
       ctx: { db: stack.db, vault: stack.vault, actor: OPERATOR, allowLoopback: true },
       input: {
@@ -205,7 +154,7 @@ async function run(): Promise<void> {
         enabled_events: ['payment.succeeded'],
       },
     });
-    secret = created.secret;
+    await endpoint.setSecret(created.secret);
     worker = await startWorkerProcess(database.url, stack.masterKey);
     sender = await startSender();
 
@@ -215,14 +164,13 @@ async function run(): Promise<void> {
         `(${cpus()[0]?.model.trim() ?? '?'}).`,
     );
     console.log(
-      'Processes: API + sandbox (with the tenant endpoint, which verifies every signature, on loopback) in this one, ' +
-        'the webhook dispatcher in its own, as `paymux worker`, and the provider sending notifications in a third.',
+      'Processes: API + sandbox in this one; the webhook dispatcher in its own, as `paymux worker`; the provider ' +
+        'sending notifications in a third; the tenant endpoint (on loopback, verifying every signature) in a fourth.',
     );
 
     const warm = await insertPayments(f, s.warmup);
     await sender.openLoop(stack.origin, signAll(f, warm), s.rate);
-    await waitForArrivals(
-      endpoint.arrivals,
+    await endpoint.waitFor(
       warm.map((p) => p.id),
       30_000,
     );
@@ -232,22 +180,21 @@ async function run(): Promise<void> {
     const t0 = performance.now();
     const sent = await sender.openLoop(stack.origin, list, s.rate);
     const sendSeconds = (performance.now() - t0) / 1000;
-    await waitForArrivals(
-      endpoint.arrivals,
+    await endpoint.waitFor(
       payments.map((p) => p.id),
       60_000,
     );
 
     // Diagnostic: the delivery path alone at the same rate (events appended directly).
     const appended = await appendAtRate(stack, tenant.tenantId, s.count, s.rate);
-    await waitForArrivals(
-      endpoint.arrivals,
+    await endpoint.waitFor(
       appended.map((e) => e.id),
       60_000,
     );
+    const received = await endpoint.snapshot();
     const deliveryOnly = stats(
       appended.flatMap((e) => {
-        const at = endpoint?.arrivals.get(e.id)?.[0];
+        const at = received.arrivals.get(e.id)?.[0];
         return at === undefined ? [] : [at - e.at];
       }),
     );
@@ -259,7 +206,7 @@ async function run(): Promise<void> {
     let missing = 0;
     let duplicates = 0;
     for (const r of sent) {
-      const arrivals = endpoint.arrivals.get(r.paymentId);
+      const arrivals = received.arrivals.get(r.paymentId);
       if (!arrivals) {
         missing += 1;
         continue;
@@ -277,7 +224,7 @@ async function run(): Promise<void> {
     await owner.destroy();
 
     const p99Ok = webhook.p99 < TARGET_P99_MS;
-    const completeOk = missing === 0 && errors.length === 0 && endpoint.rejected() === 0;
+    const completeOk = missing === 0 && errors.length === 0 && received.rejected === 0;
     const pass = p99Ok && completeOk;
     const row = (name: string, x: ReturnType<typeof stats>) =>
       `| ${name.padEnd(36)} | ${String(x.n).padStart(5)} | ${x.p50.toFixed(1).padStart(7)} | ${x.p90.toFixed(1).padStart(7)} | ${x.p99.toFixed(1).padStart(7)} | ${x.max.toFixed(1).padStart(7)} |`;
@@ -295,7 +242,7 @@ async function run(): Promise<void> {
     console.log(
       `\nsent ${sent.length} in ${sendSeconds.toFixed(1)} s (${(sent.length / sendSeconds).toFixed(1)}/s); ` +
         `webhooks received for ${webhook.n}, missing ${missing}, duplicates ${duplicates}, rejected signatures ` +
-        `${endpoint.rejected()}, notify errors ${errors.length}, deliveries not succeeded ${failedDeliveries.n}.`,
+        `${received.rejected}, notify errors ${errors.length}, deliveries not succeeded ${failedDeliveries.n}.`,
     );
     console.log(
       `webhook p99: ${webhook.p99.toFixed(1)} ms (target < ${TARGET_P99_MS} ms) ${p99Ok ? 'PASS' : 'FAIL'}; ` +
@@ -328,7 +275,7 @@ async function run(): Promise<void> {
           delivery_path_only_ms: deliveryOnly,
           missing,
           duplicates,
-          rejected_signatures: endpoint.rejected(),
+          rejected_signatures: received.rejected,
           notify_errors: errors.length,
           target_p99_ms: TARGET_P99_MS,
           pass: { p99: p99Ok, complete: completeOk, overall: pass },
