@@ -15,6 +15,7 @@ export {
   DEFAULT_IDEMPOTENCY_PRUNE_AFTER_S,
   pruneIdempotencyKeys,
 } from './idempotency/prune-idempotency-keys.ts';
+export { sealedResponseContext } from './idempotency/sealed-response-context.ts';
 export { enqueueJobs, type JobToEnqueue } from './jobs/enqueue-jobs.ts';
 export {
   DEFAULT_LIFECYCLE_SCHEDULE,

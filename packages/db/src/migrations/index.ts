@@ -9,6 +9,7 @@ import * as webhooks from './2026-11-26-0007-webhooks.ts';
 import * as notificationRouting from './2026-11-26-0008-notification-routing.ts';
 import * as merchantAccountChanges from './2026-11-26-0009-merchant-account-changes.ts';
 import * as paymentView from './2026-11-26-0010-payment-view.ts';
+import * as rewrapSealedResponses from './2026-11-26-0011-rewrap-sealed-responses.ts';
 
 /**
  * Every migration, in order. Names sort by date so Kysely's ordering check holds;
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0008-notification-routing': notificationRouting,
   '2026-11-26-0009-merchant-account-changes': merchantAccountChanges,
   '2026-11-26-0010-payment-view': paymentView,
+  '2026-11-26-0011-rewrap-sealed-responses': rewrapSealedResponses,
 };

@@ -1,6 +1,7 @@
 import { type Database, withSystem } from '@paymux/db';
 import { type KeyProvider, rewrapEnvelope, type SecretContext } from '@paymux/vault';
 import { type Kysely, sql } from 'kysely';
+import { sealedResponseContext } from '../idempotency/sealed-response-context.ts';
 import { credentialsContext } from '../merchant-accounts/credentials-context.ts';
 import { webhookSecretContext } from '../webhooks/webhook-secret-context.ts';
 
@@ -21,7 +22,8 @@ const SEALED_COLUMNS: ReadonlyArray<{
 ];
 
 /**
- * Re-wraps every sealed secret (merchant credentials, webhook signing secrets) whose data
+ * Re-wraps every sealed secret (merchant credentials, webhook signing secrets, and the
+ * sealed 24-hour replay copies of Idempotency-Key responses that show a secret) whose data
  * key is not under the active master key: only the small wrapped data key changes, never
  * the ciphertext. Works in batches, each its own transaction, compare-and-set on the
  * envelope (a concurrent update wins), so it can run beside live servers and be re-run
@@ -61,6 +63,9 @@ export async function rewrapSecrets(
       rewrapped += batch.done;
       seen += batch.seen;
     }
+    const responses = await rewrapSealedResponses(db, vault, batchSize);
+    rewrapped += responses.done;
+    seen += responses.seen;
     const remaining = await countStale(db, vault);
     options.onProgress?.({ rewrapped, remaining });
     if (remaining === 0) return { rewrapped, remaining };
@@ -83,6 +88,52 @@ export async function countStale(db: Kysely<Database>, vault: KeyProvider): Prom
       `.execute(trx);
       n += result.rows[0]?.n ?? 0;
     }
-    return n;
+    const responses = await sql<{ n: number }>`
+      select count(*)::int as n from idempotency_keys where ${staleSealedResponse(vault)}
+    `.execute(trx);
+    return n + (responses.rows[0]?.n ?? 0);
+  });
+}
+
+/**
+ * A sealed replay copy is stored as the text `{"sealed":<envelope>}` (only routes that seal
+ * write that shape); the CASE keeps any other body from being parsed as JSON.
+ */
+function staleSealedResponse(vault: KeyProvider) {
+  return sql<boolean>`case when response_body like '{"sealed":{%'
+    then (response_body::jsonb -> 'sealed') ? 'kek'
+      and (response_body::jsonb -> 'sealed' ->> 'kek') <> ${vault.activeKeyId}
+    else false end`;
+}
+
+/** One batch of stale sealed replay copies, compare-and-set on the stored text. */
+async function rewrapSealedResponses(
+  db: Kysely<Database>,
+  vault: KeyProvider,
+  batchSize: number,
+): Promise<{ seen: number; done: number }> {
+  return await withSystem(db, 'master-key-rotation', async (trx) => {
+    const rows = await sql<{ tenant_id: string; mode: 'test' | 'live'; key: string; body: string }>`
+      select tenant_id, mode, key, response_body as body from idempotency_keys
+      where ${staleSealedResponse(vault)}
+      order by tenant_id, mode, key limit ${batchSize}
+      for update skip locked
+    `.execute(trx);
+    let done = 0;
+    for (const row of rows.rows) {
+      const { sealed } = JSON.parse(row.body) as { sealed: unknown };
+      const envelope = await rewrapEnvelope(
+        vault,
+        sealed,
+        sealedResponseContext({ tenantId: row.tenant_id, mode: row.mode, key: row.key }),
+      );
+      const updated = await sql`
+        update idempotency_keys set response_body = ${JSON.stringify({ sealed: envelope })}
+        where tenant_id = ${row.tenant_id} and mode = ${row.mode} and key = ${row.key}
+          and response_body = ${row.body}
+      `.execute(trx);
+      done += Number(updated.numAffectedRows ?? 0n);
+    }
+    return { seen: rows.rows.length, done };
   });
 }

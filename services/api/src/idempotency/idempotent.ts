@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { PaymuxError } from '@paymux/core';
 import type { TenantTransaction } from '@paymux/db';
-import { openSecret, type SecretContext, sealSecret } from '@paymux/vault';
+import { sealedResponseContext } from '@paymux/operations';
+import { openSecret, sealSecret } from '@paymux/vault';
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
@@ -231,12 +231,6 @@ class ClaimedKey implements IdempotencyHandle {
   }
 }
 
-/** The vault context of a sealed stored response: the key is hashed (it may hold any character). */
-function storedResponseContext(scope: IdempotencyScope): SecretContext {
-  const record = createHash('sha256').update(`${scope.mode}\n${scope.key}`).digest('hex');
-  return { tenantId: scope.tenantId, table: 'idempotency_keys', recordId: record, purpose: 'response_body' };
-}
-
 function vaultOf(deps: IdempotencyDeps): NonNullable<IdempotencyDeps['vault']> {
   if (!deps.vault) throw new Error('idempotent(): sealStoredResponse needs deps.vault');
   return deps.vault;
@@ -251,7 +245,7 @@ async function sealStored(
   const envelope = await sealSecret(
     vaultOf(deps),
     Buffer.from(stored.body, 'utf8'),
-    storedResponseContext(scope),
+    sealedResponseContext(scope),
   );
   return { ...stored, body: JSON.stringify({ sealed: envelope }) };
 }
@@ -263,7 +257,7 @@ async function openStored(
 ): Promise<StoredResponse> {
   if (stored.body === null) return stored;
   const { sealed } = JSON.parse(stored.body) as { sealed: unknown };
-  const body = await openSecret(vaultOf(deps), sealed, storedResponseContext(scope));
+  const body = await openSecret(vaultOf(deps), sealed, sealedResponseContext(scope));
   return { ...stored, body: body.toString('utf8') };
 }
 
