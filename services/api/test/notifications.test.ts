@@ -65,12 +65,23 @@ describe('provider notifications settle payments', () => {
         .where('object_id', '=', payment.id)
         .execute();
       expect(events.map((e) => e.type)).toEqual(['payment.succeeded']);
-      // The sandbox recorded that Paymux acknowledged exactly as the provider requires.
-      const log = (await (
-        await fetch(`${api.server.sandboxUrl}${base}/orders/${payment.id}/notifications`)
-      ).json()) as {
+      // The sandbox recorded that Paymux acknowledged exactly as the provider requires. It
+      // records the answer after receiving it, which may be after Paymux's commit is visible.
+      type Log = {
         data: Array<{ status: string; attempt_log: Array<{ status_code: number; response_body: string }> }>;
       };
+      const readLog = async () =>
+        (await (
+          await fetch(`${api.server.sandboxUrl}${base}/orders/${payment.id}/notifications`)
+        ).json()) as Log;
+      let log = await readLog();
+      for (
+        const deadline = Date.now() + 5_000;
+        log.data[0]?.status !== 'delivered' && Date.now() < deadline;
+      ) {
+        await new Promise((r) => setTimeout(r, 20));
+        log = await readLog();
+      }
       expect(log.data[0]?.status).toBe('delivered');
       const last = log.data[0]?.attempt_log.at(-1);
       if (provider === 'alipay') expect(last?.response_body).toBe('success');
