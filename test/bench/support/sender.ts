@@ -1,8 +1,8 @@
 // Runs the provider's side of a notification benchmark in a child process
 // (sender-process.ts): closed loop (N clients, each sending its next notification when
 // the previous one is answered) or open loop (on a fixed schedule).
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startHelperProcess } from './child-process.ts';
 import type { LoadResult } from './load.ts';
 import type { Sent } from './open-loop.ts';
 import type { SignedNotification } from './signed-notifications.ts';
@@ -38,17 +38,10 @@ export interface Sender {
 }
 
 export async function startSender(): Promise<Sender> {
-  const child: ChildProcess = fork(ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const replies: Array<(reply: SenderReply) => void> = [];
-  child.on('message', (reply: SenderReply) => replies.shift()?.(reply));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const next = () => new Promise<SenderReply>((resolve) => replies.push(resolve));
-  const ready = await next();
-  if (ready.kind !== 'ready') throw new Error('the sender process did not start');
+  const child = await startHelperProcess<SenderRequest, SenderReply>(ENTRY);
+  if (child.ready.kind !== 'ready') throw new Error('the sender process did not start');
   const ask = async (request: SenderRequest): Promise<SenderReply> => {
-    const reply = next();
-    child.send(request);
-    const r = await reply;
+    const r = await child.ask(request);
     if (r.kind === 'error') throw new Error(`sender process: ${r.error}`);
     return r;
   };
@@ -63,9 +56,6 @@ export async function startSender(): Promise<Sender> {
       if (r.kind !== 'open') throw new Error('unexpected sender reply');
       return r.sent;
     },
-    close: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    close: () => child.close(),
   };
 }

@@ -1,6 +1,6 @@
 // Starts and drives the tenant's webhook endpoint process (tenant-endpoint-process.ts).
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startHelperProcess } from './child-process.ts';
 
 export type EndpointRequest =
   | { readonly kind: 'secret'; readonly secret: string }
@@ -27,40 +27,21 @@ export interface TenantEndpoint {
 }
 
 export async function startTenantEndpoint(): Promise<TenantEndpoint> {
-  const child: ChildProcess = fork(ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const replies: Array<(reply: EndpointReply) => void> = [];
-  child.on('message', (reply: EndpointReply) => replies.shift()?.(reply));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const next = () => new Promise<EndpointReply>((resolve) => replies.push(resolve));
-  const ready = await next();
-  if (ready.kind !== 'ready') throw new Error('the tenant endpoint process did not start');
-  // One request at a time: replies come back in order.
-  let queue: Promise<unknown> = Promise.resolve();
-  const ask = (request: EndpointRequest): Promise<EndpointReply> => {
-    const result = queue.then(() => {
-      const reply = next();
-      child.send(request);
-      return reply;
-    });
-    queue = result.catch(() => {});
-    return result;
-  };
+  const child = await startHelperProcess<EndpointRequest, EndpointReply>(ENTRY);
+  if (child.ready.kind !== 'ready') throw new Error('the tenant endpoint process did not start');
   return {
-    url: `http://127.0.0.1:${ready.port}/paymux/webhooks`,
+    url: `http://127.0.0.1:${child.ready.port}/paymux/webhooks`,
     setSecret: async (secret) => {
-      await ask({ kind: 'secret', secret });
+      await child.ask({ kind: 'secret', secret });
     },
     waitFor: async (ids, timeoutMs) => {
-      await ask({ kind: 'wait', ids, timeoutMs });
+      await child.ask({ kind: 'wait', ids, timeoutMs });
     },
     snapshot: async () => {
-      const reply = await ask({ kind: 'dump' });
+      const reply = await child.ask({ kind: 'dump' });
       if (reply.kind !== 'dump') throw new Error('unexpected tenant endpoint reply');
       return { arrivals: new Map(reply.arrivals), rejected: reply.rejected };
     },
-    close: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
+    close: () => child.close(),
   };
 }
