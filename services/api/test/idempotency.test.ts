@@ -1,3 +1,4 @@
+import { PaymuxError } from '@paymux/core';
 import { withTenant } from '@paymux/db';
 import { createTestDatabase, type TestDatabase } from '@paymux/db/testing';
 import { testAlipayCredentials } from '@paymux/providers/testing';
@@ -45,6 +46,15 @@ beforeAll(async () => {
 afterAll(() => tdb.close());
 
 /** A fresh Idempotency-Key per use, as a client would generate. */
+/** A promise and the function that resolves it. */
+function latch(): [Promise<void>, () => void] {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return [promise, open];
+}
+
 function newKey(): string {
   keyCounter += 1;
   return `idem-${Date.now()}-${keyCounter}`;
@@ -670,15 +680,138 @@ describe('the middleware on its own', () => {
     });
   });
 
+  describe('a handler claiming the key in its own first transaction (claimInHandler)', () => {
+    class Rollback extends Error {}
+    const deferred = { claimInHandler: true } as const;
+
+    it('claims in the handler’s transaction, so the claim commits with its first write; then replays', async () => {
+      let runs = 0;
+      const seen: Array<{ xid: string; keyXmin: string | undefined }> = [];
+      const bare = bareApp((a) =>
+        a.post('/claims', idempotent({ db: tdb.db, logger }, deferred), async (c) => {
+          const idem = c.get('idempotency');
+          const key = c.req.header('idempotency-key') ?? '';
+          await withTenant(tdb.db, tenantId, async (trx) => {
+            await idem?.claim(trx);
+            runs += 1;
+            const xid = await sql<{ xid: string }>`select pg_current_xact_id()::text as xid`.execute(trx);
+            const row = await sql<{ xmin: string }>`
+              select xmin::text from idempotency_keys where tenant_id = ${tenantId} and key = ${key}
+            `.execute(trx);
+            seen.push({ xid: String(xid.rows[0]?.xid), keyXmin: row.rows[0]?.xmin });
+          });
+          return c.json({ run: runs }, 201);
+        }),
+      );
+      const key = newKey();
+      const first = await send(bare, '/claims', key);
+      expect(first.status).toBe(201);
+      // The key's row was written by the handler's own transaction.
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.keyXmin).toBe(seen[0]?.xid);
+      expect((await records(key))[0]).toMatchObject({ status: 'completed', response_status: 201 });
+      const replay = await send(bare, '/claims', key);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(await replay.json()).toEqual({ run: 1 });
+      expect(runs).toBe(1);
+    });
+
+    it('refuses a duplicate inside its claim, before it writes anything, while the first runs', async () => {
+      const [firstMayFinish, releaseFirst] = latch();
+      const [firstClaimed, claimed] = latch();
+      let effects = 0;
+      const bare = bareApp((a) =>
+        a.post('/held', idempotent({ db: tdb.db, logger }, deferred), async (c) => {
+          const idem = c.get('idempotency');
+          await withTenant(tdb.db, tenantId, async (trx) => {
+            await idem?.claim(trx);
+            effects += 1;
+          });
+          if (effects === 1) {
+            claimed();
+            await firstMayFinish;
+          }
+          return c.json({ ok: true }, 201);
+        }),
+      );
+      const key = newKey();
+      const first = send(bare, '/held', key);
+      await firstClaimed;
+      const duplicate = await send(bare, '/held', key);
+      await expectProblem(duplicate, 409, 'idempotency_key_in_use');
+      expect(duplicate.headers.get('retry-after')).toBe('1');
+      expect(effects).toBe(1);
+      releaseFirst();
+      expect((await first).status).toBe(201);
+      expect((await records(key))[0]).toMatchObject({ status: 'completed', response_status: 201 });
+    });
+
+    it('settles a handler that failed before claiming as if the key had been claimed first', async () => {
+      let runs = 0;
+      const bare = bareApp((a) =>
+        a.post('/missing', idempotent({ db: tdb.db, logger }, deferred), () => {
+          runs += 1;
+          throw new PaymuxError('not_found', 'No such thing.');
+        }),
+      );
+      const key = newKey();
+      await expectProblem(await send(bare, '/missing', key), 404, 'not_found');
+      expect((await records(key))[0]).toMatchObject({ status: 'completed', response_status: 404 });
+      const replay = await send(bare, '/missing', key);
+      expect(replay.status).toBe(404);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      // The handler runs up to its claim each time (it has no effect before it).
+      expect(runs).toBe(2);
+    });
+
+    it('settles a claim whose transaction rolled back with the answer the handler gave', async () => {
+      let runs = 0;
+      const bare = bareApp((a) =>
+        a.post('/rolls-back', idempotent({ db: tdb.db, logger }, deferred), async (c) => {
+          const idem = c.get('idempotency');
+          await withTenant(tdb.db, tenantId, async (trx) => {
+            await idem?.claim(trx);
+            runs += 1;
+            throw new Rollback('after the claim');
+          }).catch((error: unknown) => {
+            if (error instanceof Rollback) throw new PaymuxError('conflict', 'Already there.');
+            throw error;
+          });
+          return c.json({ never: true }, 201);
+        }),
+      );
+      const key = newKey();
+      await expectProblem(await send(bare, '/rolls-back', key), 409, 'conflict');
+      expect((await records(key))[0]).toMatchObject({ status: 'completed', response_status: 409 });
+      const replay = await send(bare, '/rolls-back', key);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(runs).toBe(1);
+    });
+
+    it('refuses a key used for another request even when the handler stops before claiming', async () => {
+      const bare = bareApp((a) => {
+        a.post('/first', idempotent({ db: tdb.db, logger }, deferred), async (c) => {
+          const idem = c.get('idempotency');
+          await withTenant(tdb.db, tenantId, (trx) => idem?.claim(trx) ?? Promise.resolve());
+          return c.json({ ok: true }, 201);
+        });
+        a.post('/invalid', idempotent({ db: tdb.db, logger }, deferred), () => {
+          throw new PaymuxError('validation_failed', 'The request body is invalid.');
+        });
+      });
+      const key = newKey();
+      expect((await send(bare, '/first', key)).status).toBe(201);
+      await expectProblem(await send(bare, '/invalid', key), 422, 'idempotency_key_reused');
+      // A fresh key on a request refused as malformed is not remembered.
+      const fresh = newKey();
+      await expectProblem(await send(bare, '/invalid', fresh), 400, 'validation_failed');
+      expect(await records(fresh)).toHaveLength(0);
+    });
+  });
+
   it('keeps the successor’s result when a stalled first request finishes after a takeover', async () => {
-    let releaseFirst!: () => void;
-    const firstMayFinish = new Promise<void>((resolve) => {
-      releaseFirst = resolve;
-    });
-    let entered!: () => void;
-    const firstEntered = new Promise<void>((resolve) => {
-      entered = resolve;
-    });
+    const [firstMayFinish, releaseFirst] = latch();
+    const [firstEntered, entered] = latch();
     let runs = 0;
     const bare = bareApp((a) =>
       a.post('/slow', idempotent({ db: tdb.db, logger }), async (c) => {

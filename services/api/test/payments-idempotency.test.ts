@@ -5,9 +5,10 @@ import { adminPost } from '../../sandbox/test/support/wechatpay-client.ts';
 import { mintToken } from './support/fixtures.ts';
 import { type SandboxedApi, signUpWithTestMode, startSandboxedApi } from './support/sandbox-app.ts';
 
-// POST /v1/payments with an Idempotency-Key, through the real sandbox. The key's outcome is
-// stored in the same transaction as the payment's outcome (IdempotencyHandle), so these
-// tests check that transaction as well as the replay semantics.
+// POST /v1/payments with an Idempotency-Key, through the real sandbox. The key is claimed in
+// the transaction that records the payment, and its outcome stored in the one that records
+// the provider's answer (IdempotencyHandle), so these tests check both transactions as well
+// as the replay semantics.
 
 let api: SandboxedApi;
 let shop: Awaited<ReturnType<typeof signUpWithTestMode>>;
@@ -104,6 +105,17 @@ describe('POST /v1/payments with an Idempotency-Key', () => {
     while ((await paymentsFor(payload.merchant_order_id)).length === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
+    // The key was claimed in the transaction that recorded the payment and its jobs.
+    const [pending] = await paymentsFor(payload.merchant_order_id);
+    const claim = await keyRecord(key);
+    expect(claim.status).toBe('in_progress');
+    expect(claim.xmin).toBe(pending?.xmin);
+    const jobs = await sql<{ xmin: string }>`
+      select xmin::text from pgboss.job where data->>'payment_id' = ${pending?.id ?? ''}
+    `.execute(db());
+    expect(jobs.rows.length).toBeGreaterThan(0);
+    for (const job of jobs.rows) expect(job.xmin).toBe(claim.xmin);
+
     const duplicates = await Promise.all([post(key, payload), post(key, payload)]);
     for (const dup of duplicates) {
       expect(dup.status).toBe(409);

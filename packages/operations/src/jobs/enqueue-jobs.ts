@@ -1,5 +1,5 @@
 import type { Database } from '@paymux/db';
-import { sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 
 /** One job to write: a pg-boss queue, a payload of ids only, and when it may start. */
 export interface JobToEnqueue {
@@ -20,6 +20,22 @@ export interface JobToEnqueue {
  */
 export async function enqueueJobs(trx: Transaction<Database>, jobs: readonly JobToEnqueue[]): Promise<void> {
   if (jobs.length === 0) return;
+  const result = await insertJobs(jobs).execute(trx);
+  // A queue that does not exist would drop its jobs silently; fail the whole transaction instead.
+  if (result.rows.length !== jobs.length) {
+    throw new Error(`enqueueJobs: ${jobs.length} jobs given, ${result.rows.length} written`);
+  }
+}
+
+/**
+ * The `INSERT` that `enqueueJobs` runs (one row returned per job written; a constant, as
+ * `paymux_app` may not read the job table), for a caller
+ * that writes its jobs in the same statement as its own row, as a data-modifying CTE:
+ * `with jobs as (${insertJobs(…)}) …` (parenthesised), counting `jobs` to check that every one was written.
+ * `jobs` must not be empty.
+ */
+export function insertJobs(jobs: readonly JobToEnqueue[]): RawBuilder<{ readonly written: 1 }> {
+  if (jobs.length === 0) throw new Error('insertJobs: no jobs');
   const rows = jobs.map(
     (job) =>
       sql`(${job.queue}::text, ${JSON.stringify(job.data)}::jsonb, ${
@@ -28,7 +44,7 @@ export async function enqueueJobs(trx: Transaction<Database>, jobs: readonly Job
           : sql`now() + ${job.startAfter.delayS} * interval '1 second'`
       })`,
   );
-  const result = await sql`
+  return sql<{ readonly written: 1 }>`
     insert into pgboss.job (
       name, data, start_after, policy, retry_limit, retry_delay, retry_backoff, retry_delay_max,
       expire_seconds, deletion_seconds, keep_until, heartbeat_seconds, dead_letter
@@ -38,9 +54,6 @@ export async function enqueueJobs(trx: Transaction<Database>, jobs: readonly Job
       j.start_after + q.retention_seconds * interval '1 second', q.heartbeat_seconds, q.dead_letter
     from (values ${sql.join(rows)}) as j (name, data, start_after)
     join pgboss.queue q on q.name = j.name
-  `.execute(trx);
-  // A queue that does not exist would drop its jobs silently; fail the whole transaction instead.
-  if (result.numAffectedRows !== BigInt(jobs.length)) {
-    throw new Error(`enqueueJobs: ${jobs.length} jobs given, ${result.numAffectedRows ?? 0} written`);
-  }
+    returning 1 as written
+  `;
 }

@@ -1,6 +1,6 @@
 import type { Database, PaymentRow, RefundRow } from '@paymux/db';
 import type { Transaction } from 'kysely';
-import { enqueueJobs } from './enqueue-jobs.ts';
+import { enqueueJobs, type JobToEnqueue } from './enqueue-jobs.ts';
 
 /** The payment lifecycle queues; `services/worker` works them. Created by migration 0005. */
 export const LIFECYCLE_QUEUES = {
@@ -46,16 +46,16 @@ export const DEFAULT_LIFECYCLE_SCHEDULE: LifecycleSchedule = {
 };
 
 /**
- * In the transaction that inserts the payment: the sync queries, the expiry at
- * `expires_at`, and the late check after it.
+ * The jobs of a new payment: the sync queries, the expiry at `expires_at`, and the late
+ * check after it. They are written in the transaction that inserts the payment
+ * (`schedulePaymentJobs`, or `insertJobs` in the payment's own statement).
  */
-export async function schedulePaymentJobs(
-  trx: Transaction<Database>,
-  payment: PaymentRow,
+export function paymentJobs(
+  payment: Pick<PaymentRow, 'tenant_id' | 'mode' | 'id' | 'expires_at'>,
   schedule: LifecycleSchedule = DEFAULT_LIFECYCLE_SCHEDULE,
-): Promise<void> {
+): JobToEnqueue[] {
   const data: PaymentJobData = { tenant_id: payment.tenant_id, mode: payment.mode, payment_id: payment.id };
-  await enqueueJobs(trx, [
+  return [
     ...schedule.paymentSyncDelaysS.map((delayS) => ({
       queue: LIFECYCLE_QUEUES.paymentSync,
       data: { ...data },
@@ -67,7 +67,16 @@ export async function schedulePaymentJobs(
       data: { ...data },
       startAfter: new Date(payment.expires_at.getTime() + schedule.lateCheckDelayS * 1000),
     },
-  ]);
+  ];
+}
+
+/** Writes `paymentJobs` in the caller's transaction (the one that inserts the payment). */
+export async function schedulePaymentJobs(
+  trx: Transaction<Database>,
+  payment: PaymentRow,
+  schedule: LifecycleSchedule = DEFAULT_LIFECYCLE_SCHEDULE,
+): Promise<void> {
+  await enqueueJobs(trx, paymentJobs(payment, schedule));
 }
 
 /** In the transaction that inserts the pending refund: the sync queries, the last one marked. */

@@ -1,9 +1,11 @@
 import { CHANNELS, isPaymuxError, newId, PaymuxError, providerOf } from '@paymux/core';
 import { type TenantTransaction, withTenant } from '@paymux/db';
 import type { NextAction } from '@paymux/providers';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import type { OperationContext } from '../context.ts';
-import { type LifecycleSchedule, schedulePaymentJobs } from '../jobs/lifecycle-jobs.ts';
+import { insertJobs } from '../jobs/enqueue-jobs.ts';
+import { type LifecycleSchedule, paymentJobs } from '../jobs/lifecycle-jobs.ts';
 import { type ProviderContext, providerForAccount } from '../merchant-accounts/provider-for-account.ts';
 import { parseInput } from '../parse-input.ts';
 import { isUniqueViolation } from '../pg-errors.ts';
@@ -88,10 +90,17 @@ export interface PaymentContext extends OperationContext, ProviderContext {
 export async function createPayment({
   ctx,
   input,
+  claimWith,
   commitWith,
 }: {
   ctx: PaymentContext;
   input: CreatePaymentInput;
+  /**
+   * Runs first in the transaction that records the payment, before anything else is
+   * written: what the payment's creation depends on (the API claims its Idempotency-Key
+   * here). If it throws, nothing is recorded and the error propagates.
+   */
+  claimWith?: ((trx: TenantTransaction) => Promise<void>) | undefined;
   /**
    * Runs in the transaction that stores the provider's answer, with the payment as it
    * will be returned: what must commit with the payment's outcome (the API stores its
@@ -109,33 +118,49 @@ export async function createPayment({
   let created: Awaited<ReturnType<typeof insert>>;
   const insert = () =>
     withTenant(ctx.db, p.tenantId, async (trx) => {
+      await claimWith?.(trx);
       const account = await resolveMerchantAccount(trx, scope, provider, p.merchant_account);
-      const payment = await trx
-        .insertInto('payments')
-        .values({
-          tenant_id: p.tenantId,
-          id,
-          mode: p.mode,
-          merchant_account_id: account.id,
-          provider,
-          channel: p.channel,
-          amount: BigInt(p.amount),
-          currency: 'CNY',
-          description: p.description,
-          merchant_order_id: p.merchant_order_id,
-          status: 'requires_payment',
-          next_action: null,
-          provider_reference: JSON.stringify({}),
-          payer_openid: p.payer?.openid ?? null,
-          client_ip: p.client_ip ?? null,
-          return_url: p.return_url ?? null,
-          metadata: JSON.stringify(p.metadata ?? {}),
-          expires_at: expiresAt,
-        })
-        .returningAll()
+      // Transactional outbox, in the payment's own statement: the sync and expiry jobs
+      // commit with the payment or not at all.
+      const jobs = paymentJobs(
+        { tenant_id: p.tenantId, mode: p.mode, id, expires_at: expiresAt },
+        ctx.jobSchedule,
+      );
+      const { jobs_written, ...payment } = await trx
+        .with('payment', (db) =>
+          db
+            .insertInto('payments')
+            .values({
+              tenant_id: p.tenantId,
+              id,
+              mode: p.mode,
+              merchant_account_id: account.id,
+              provider,
+              channel: p.channel,
+              amount: BigInt(p.amount),
+              currency: 'CNY',
+              description: p.description,
+              merchant_order_id: p.merchant_order_id,
+              status: 'requires_payment',
+              next_action: null,
+              provider_reference: JSON.stringify({}),
+              payer_openid: p.payer?.openid ?? null,
+              client_ip: p.client_ip ?? null,
+              return_url: p.return_url ?? null,
+              metadata: JSON.stringify(p.metadata ?? {}),
+              expires_at: expiresAt,
+            })
+            .returningAll(),
+        )
+        // Kysely parenthesises a builder's CTE, not a raw one.
+        .with('jobs', () => sql`(${insertJobs(jobs)})`)
+        .selectFrom('payment')
+        .selectAll('payment')
+        .select(sql<number>`(select count(*)::int from jobs)`.as('jobs_written'))
         .executeTakeFirstOrThrow();
-      // Transactional outbox: the sync and expiry jobs commit with the payment or not at all.
-      await schedulePaymentJobs(trx, payment, ctx.jobSchedule);
+      // A missing queue would drop its jobs silently; fail the whole transaction instead.
+      if (jobs_written !== jobs.length)
+        throw new Error(`createPayment: ${jobs_written} of ${jobs.length} jobs written`);
       return { account, payment };
     });
   try {

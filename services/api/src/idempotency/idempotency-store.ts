@@ -62,6 +62,25 @@ export async function beginIdempotentRequest(
   throw new Error('idempotency: the key was released repeatedly while being claimed');
 }
 
+/**
+ * `beginIdempotentRequest` inside a transaction the caller owns (the tenant's): the claim
+ * commits with the caller's first writes, or not at all. Under READ COMMITTED each
+ * statement sees the latest commits, so a record released between our insert and our
+ * lock is simply tried again in the same transaction.
+ */
+export async function beginIdempotentRequestIn(
+  trx: TenantTransaction,
+  scope: IdempotencyScope,
+  request: IdempotentRequest,
+  timings: IdempotencyTimings,
+): Promise<BeginOutcome> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const outcome = await tryBegin(trx, scope, request, timings);
+    if (outcome) return outcome;
+  }
+  throw new Error('idempotency: the key was released repeatedly while being claimed');
+}
+
 async function tryBegin(
   trx: TenantTransaction,
   scope: IdempotencyScope,

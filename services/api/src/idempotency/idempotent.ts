@@ -7,13 +7,17 @@ import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { StatusCode } from 'hono/utils/http-status';
 import type { AppDeps, AppEnv } from '../deps.ts';
-import { PROBLEM_CONTENT_TYPE } from '../errors/problem-response.ts';
+import { PROBLEM_CONTENT_TYPE, problemResponse } from '../errors/problem-response.ts';
 import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey } from './idempotency-key-header.ts';
 import {
+  type BeginOutcome,
   beginIdempotentRequest,
+  beginIdempotentRequestIn,
   completeIdempotentRequest,
   completeIdempotentRequestIn,
   type IdempotencyScope,
+  type IdempotencyTimings,
+  type IdempotentRequest,
   releaseIdempotentRequest,
   type StoredResponse,
 } from './idempotency-store.ts';
@@ -32,6 +36,17 @@ export interface IdempotencyOptions {
    * so the replay copy is no plaintext secret at rest.
    */
   readonly sealStoredResponse?: boolean;
+  /**
+   * The handler claims the key itself, as the first statement of its first write
+   * transaction (`c.get('idempotency').claim(trx)`), so the claim commits with that
+   * transaction instead of costing one of its own. Until it claims, the handler must
+   * have had no effect. A key that is not free (in use, reused for another request, or
+   * already answered) makes `claim` throw, the transaction roll back, and the middleware
+   * answer as it would have before the handler. A handler that stops before claiming
+   * (a failing validator, an error before its first write) is settled afterwards, as if
+   * the key had been claimed first.
+   */
+  readonly claimInHandler?: boolean;
 }
 
 /** What the middleware uses of the app's dependencies (a route passes its `deps`). */
@@ -57,6 +72,13 @@ export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
  * return idem ? idem.respond(c.json(view, 201)) : c.json(view, 201);
  */
 export interface IdempotencyHandle {
+  /**
+   * For a route whose middleware has `claimInHandler`: claims the key inside the handler's
+   * first write transaction, as its first statement. Throws when the key is not free; the
+   * transaction must then roll back (let the error propagate). Otherwise the middleware
+   * has already claimed the key, and this does nothing.
+   */
+  claim(trx: TenantTransaction): Promise<void>;
   /** Stores `json` with `status` as the key's outcome, inside the caller's transaction. */
   stage(trx: TenantTransaction, status: 200 | 201, json: unknown): Promise<void>;
   /**
@@ -132,37 +154,57 @@ export function idempotent(
       hash: requestFingerprint(c.req.method, c.req.path, body),
     };
 
-    const outcome = await beginIdempotentRequest(deps.db, scope, request, timings);
-    switch (outcome.kind) {
-      case 'mismatch':
-        throw new PaymuxError(
-          'idempotency_key_reused',
-          `This ${IDEMPOTENCY_KEY_HEADER} was already used with a different request (path or body); use a new key for a new request.`,
-        );
-      case 'in_use':
-        throw new PaymuxError(
-          'idempotency_key_in_use',
-          `A request with this ${IDEMPOTENCY_KEY_HEADER} is still being processed; retry shortly to get its result.`,
-          { headers: { 'Retry-After': '1' } },
-        );
-      case 'replay':
-        return replay(
-          c,
-          options.sealStoredResponse ? await openStored(deps, scope, outcome.response) : outcome.response,
-        );
-      case 'claimed':
-        if (outcome.via === 'takeover') {
-          deps.logger.warn(
-            { request_id: c.get('requestId'), tenant_id: scope.tenantId, idempotency_key: key },
-            'idempotency key taken over: its previous request stopped before finishing',
-          );
-        }
+    const seal = options.sealStoredResponse === true;
+    const handleOptions: HandleOptions = { seal, maxStoredBodyBytes, requestId: c.get('requestId') };
+    const answerFor = async (outcome: Exclude<BeginOutcome, { kind: 'claimed' }>): Promise<Response> =>
+      outcome.kind === 'replay'
+        ? replay(c, seal ? await openStored(deps, scope, outcome.response) : outcome.response)
+        : problemResponse(c, refusal(outcome.kind));
+    const toKeep = async (): Promise<StoredResponse | undefined> => {
+      const stored = await toStored(c, maxStoredBodyBytes);
+      return stored && seal ? await sealStored(deps, scope, stored) : stored;
+    };
+
+    if (options.claimInHandler) {
+      const handle = new ClaimedKey(deps, scope, { kind: 'deferred', request, timings }, handleOptions);
+      c.set('idempotency', handle);
+      try {
+        await next();
+      } catch (error) {
+        if (handle.token !== undefined && !handle.settled) await settle(deps, scope, handle.token, undefined);
+        throw error;
+      }
+      if (handle.settled) return;
+      if (handle.refused) {
+        // claim() threw and the handler's transaction rolled back: answer as if refused first.
+        c.res = undefined;
+        c.res = await answerFor(handle.refused);
+        return;
+      }
+      const stored = await toKeep();
+      if (handle.token !== undefined && (await settle(deps, scope, handle.token, stored, { logLost: false })))
+        return;
+      // The handler stopped before claiming, or the transaction holding its claim rolled
+      // back: nothing it did was kept, so the key is settled as if claimed first.
+      const outcome = await beginIdempotentRequest(deps.db, scope, request, timings);
+      if (outcome.kind === 'claimed') {
+        await settle(deps, scope, outcome.token, stored);
+      } else if (handle.token !== undefined) {
+        // Or our claim committed and then lapsed and was taken over while we ran: this
+        // request's own answer is what it did.
+        logLostClaim(deps, scope);
+      } else {
+        c.res = undefined;
+        c.res = await answerFor(outcome);
+      }
+      return;
     }
 
-    const handle = new ClaimedKey(deps, scope, outcome.token, {
-      seal: options.sealStoredResponse === true,
-      maxStoredBodyBytes,
-    });
+    const outcome = await beginIdempotentRequest(deps.db, scope, request, timings);
+    if (outcome.kind !== 'claimed') return await answerFor(outcome);
+    if (outcome.via === 'takeover') logTakeover(deps, scope, c.get('requestId'));
+
+    const handle = new ClaimedKey(deps, scope, { kind: 'claimed', token: outcome.token }, handleOptions);
     c.set('idempotency', handle);
     try {
       await next();
@@ -175,35 +217,84 @@ export function idempotent(
     }
     // Stored with the handler's own result (see IdempotencyHandle).
     if (handle.settled) return;
-    const stored = await toStored(c, maxStoredBodyBytes);
-    await settle(
-      deps,
-      scope,
-      outcome.token,
-      stored && options.sealStoredResponse ? await sealStored(deps, scope, stored) : stored,
-    );
+    await settle(deps, scope, outcome.token, await toKeep());
   });
 }
+
+/** The problem answered for a key that is not free to run this request. */
+function refusal(kind: 'mismatch' | 'in_use'): PaymuxError {
+  return kind === 'mismatch'
+    ? new PaymuxError(
+        'idempotency_key_reused',
+        `This ${IDEMPOTENCY_KEY_HEADER} was already used with a different request (path or body); use a new key for a new request.`,
+      )
+    : new PaymuxError(
+        'idempotency_key_in_use',
+        `A request with this ${IDEMPOTENCY_KEY_HEADER} is still being processed; retry shortly to get its result.`,
+        { headers: { 'Retry-After': '1' } },
+      );
+}
+
+function logTakeover(deps: IdempotencyDeps, scope: IdempotencyScope, requestId: string | undefined): void {
+  deps.logger.warn(
+    { request_id: requestId, tenant_id: scope.tenantId, idempotency_key: scope.key },
+    'idempotency key taken over: its previous request stopped before finishing',
+  );
+}
+
+interface HandleOptions {
+  readonly seal: boolean;
+  readonly maxStoredBodyBytes: number;
+  readonly requestId: string | undefined;
+}
+
+type KeyClaim =
+  | { readonly kind: 'claimed'; readonly token: string }
+  | { readonly kind: 'deferred'; readonly request: IdempotentRequest; readonly timings: IdempotencyTimings };
 
 class ClaimedKey implements IdempotencyHandle {
   readonly #deps: IdempotencyDeps;
   readonly #scope: IdempotencyScope;
-  readonly #token: string;
-  readonly #options: { readonly seal: boolean; readonly maxStoredBodyBytes: number };
+  readonly #claim: KeyClaim;
+  readonly #options: HandleOptions;
   #staged: { readonly status: number; readonly owned: boolean } | undefined;
+  /** The claim's fencing token, once claimed (by the middleware, or by `claim()`). */
+  token: string | undefined;
+  /** Set when `claim()` found the key not free: what the middleware answers instead. */
+  refused: Exclude<BeginOutcome, { kind: 'claimed' }> | undefined;
   /** True once `respond()` answered: the key's outcome committed with the handler's result. */
   settled = false;
 
-  constructor(
-    deps: IdempotencyDeps,
-    scope: IdempotencyScope,
-    token: string,
-    options: { readonly seal: boolean; readonly maxStoredBodyBytes: number },
-  ) {
+  constructor(deps: IdempotencyDeps, scope: IdempotencyScope, claim: KeyClaim, options: HandleOptions) {
     this.#deps = deps;
     this.#scope = scope;
-    this.#token = token;
+    this.#claim = claim;
+    this.token = claim.kind === 'claimed' ? claim.token : undefined;
     this.#options = options;
+  }
+
+  async claim(trx: TenantTransaction): Promise<void> {
+    if (this.#claim.kind === 'claimed') return;
+    if (this.token !== undefined || this.refused) throw new Error('idempotency: claim() called twice');
+    const outcome = await beginIdempotentRequestIn(
+      trx,
+      this.#scope,
+      this.#claim.request,
+      this.#claim.timings,
+    );
+    if (outcome.kind === 'claimed') {
+      if (outcome.via === 'takeover') logTakeover(this.#deps, this.#scope, this.#options.requestId);
+      this.token = outcome.token;
+      return;
+    }
+    this.refused = outcome;
+    // Rolls the caller's transaction back; the middleware replaces the rendered error.
+    throw outcome.kind === 'replay'
+      ? new PaymuxError(
+          'conflict',
+          `This ${IDEMPOTENCY_KEY_HEADER} was already answered; its response is replayed.`,
+        )
+      : refusal(outcome.kind);
   }
 
   async stage(trx: TenantTransaction, status: 200 | 201, json: unknown): Promise<void> {
@@ -215,9 +306,10 @@ class ClaimedKey implements IdempotencyHandle {
         : { ...response, body: null };
     const stored = this.#options.seal ? await sealStored(this.#deps, this.#scope, kept) : kept;
     // A transaction retried by its caller stages again; the committed one is answered.
+    if (this.token === undefined) throw new Error('idempotency: stage() before claim()');
     this.#staged = {
       status,
-      owned: await completeIdempotentRequestIn(trx, this.#scope, this.#token, stored),
+      owned: await completeIdempotentRequestIn(trx, this.#scope, this.token, stored),
     };
   }
 
@@ -354,17 +446,21 @@ async function settle(
   scope: IdempotencyScope,
   token: string,
   response: StoredResponse | undefined,
-): Promise<void> {
+  { logLost = true }: { readonly logLost?: boolean } = {},
+): Promise<boolean> {
   try {
     const owned = response
       ? await completeIdempotentRequest(deps.db, scope, token, response)
       : await releaseIdempotentRequest(deps.db, scope, token);
-    if (!owned) logLostClaim(deps, scope);
+    if (!owned && logLost) logLostClaim(deps, scope);
+    return owned;
   } catch (error) {
     deps.logger.error(
       { err: error, tenant_id: scope.tenantId, idempotency_key: scope.key },
       'could not record the outcome of an idempotent request',
     );
+    // Nothing more can be done for this key now; its lock runs out for a retry.
+    return true;
   }
 }
 

@@ -24,7 +24,8 @@ export function registerCreatePayment(
       'is `failed` with the provider’s code in `failure_code`; if it does not answer in time, it stays ' +
       '`requires_payment` without `next_action` and is settled by the sync job.',
     security: [{ bearer: [] }],
-    middleware: [requireScope('payments:write'), idempotent(deps)] as const,
+    // The key is claimed in the transaction that records the payment (no transaction of its own).
+    middleware: [requireScope('payments:write'), idempotent(deps, { claimInHandler: true })] as const,
     request: {
       headers: idempotencyHeaders,
       body: {
@@ -45,6 +46,7 @@ export function registerCreatePayment(
     const payment = await createPayment({
       ctx: paymentContext(deps, c),
       input: { tenantId: auth.tenantId, mode: auth.mode, ...c.req.valid('json') },
+      claimWith: idempotency && ((trx) => idempotency.claim(trx)),
       // The key's response commits with the payment's outcome: no transaction of its own.
       commitWith: idempotency && ((trx, view) => idempotency.stage(trx, 201, view)),
     });
