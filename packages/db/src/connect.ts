@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.ts';
 import { migrateToLatest } from './migrate.ts';
+import { registerPool } from './one-trip.ts';
 import type { Database } from './schema.ts';
 import { StatementCachingClient } from './statement-cache.ts';
 import { PaymuxPostgresDialect } from './transaction-preamble.ts';
@@ -88,9 +89,15 @@ export function appKysely(url: string, max = 10): Kysely<Database> {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     options: APP_SESSION_OPTIONS,
     Client: StatementCachingClient,
+    // Queries are written without waiting for the previous answer. Kysely still awaits each
+    // one, so this changes nothing for it; `oneTripTransaction` uses it to send BEGIN, a
+    // statement and COMMIT in one round trip.
+    pipeline: true,
   });
   pool.on('error', ignoreIdleClientError);
-  return new Kysely<Database>({ dialect: new PaymuxPostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PaymuxPostgresDialect({ pool }) });
+  registerPool(db, pool);
+  return db;
 }
 
 /**

@@ -5,6 +5,9 @@ export { type MigrationStatus, migrateDownToZero, migrateToLatest, migrationStat
 export { migrations } from './migrations/index.ts';
 export type * from './schema.ts';
 export {
+  inSystemOneTrip,
+  inTenantOneTrip,
+  type OneTripQuery,
   type SystemTransaction,
   switchToTenant,
   type TenantTransaction,

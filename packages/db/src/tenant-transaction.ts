@@ -1,4 +1,5 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
+import { oneTripTransaction, poolOf } from './one-trip.ts';
 import type { Database } from './schema.ts';
 import { transactionPreamble } from './transaction-preamble.ts';
 
@@ -71,6 +72,11 @@ export async function withSystem<T>(
     readonly advisoryLock?: string;
   } = {},
 ): Promise<T> {
+  return await transactionWith(db, systemSetup(purpose, options), (trx) => fn(trx as SystemTransaction));
+}
+
+/** Validated here, so purpose and lock name are safe as literals. */
+function systemSetup(purpose: string, options: { readonly advisoryLock?: string }): string {
   if (!PURPOSE.test(purpose)) throw new Error('withSystem: malformed purpose');
   if (options.advisoryLock !== undefined && !PURPOSE.test(options.advisoryLock))
     throw new Error('withSystem: malformed advisory lock name');
@@ -78,10 +84,64 @@ export async function withSystem<T>(
     options.advisoryLock === undefined
       ? ''
       : `; select pg_advisory_xact_lock(hashtextextended('paymux:${options.advisoryLock}', 0))`;
-  return await transactionWith(
-    db,
-    `select set_config('role', 'paymux_system', true), set_config('application_name', 'paymux:system:${purpose}', true)${lock}`,
-    (trx) => fn(trx as SystemTransaction),
+  return `select set_config('role', 'paymux_system', true), set_config('application_name', 'paymux:system:${purpose}', true)${lock}`;
+}
+
+/** A Kysely query (a builder or `sql` template) whose rows are `R`. */
+export interface OneTripQuery<R> {
+  compile(executorProvider: Kysely<Database>): CompiledQuery<R>;
+}
+
+/**
+ * One statement as a whole tenant transaction, in one round trip instead of three: the
+ * same `BEGIN`, preamble and `COMMIT` as `withTenant`, written together (pipeline mode,
+ * `oneTripTransaction`). For a transaction that is exactly one statement (a data-modifying
+ * CTE that decides everything itself); anything that reads before it writes needs
+ * `withTenant`. On a Kysely instance not made by `appKysely` it runs through `withTenant`.
+ */
+export async function inTenantOneTrip<R>(
+  db: Kysely<Database>,
+  tenantId: string,
+  query: OneTripQuery<R>,
+): Promise<R[]> {
+  if (!TENANT_ID.test(tenantId)) throw new Error('inTenantOneTrip: malformed tenant id');
+  return await oneTrip(db, tenantSetup(tenantId), query);
+}
+
+/** `inTenantOneTrip` for the reviewed cross-tenant path: `withSystem`'s transaction, one statement. */
+export async function inSystemOneTrip<R>(
+  db: Kysely<Database>,
+  purpose: string,
+  query: OneTripQuery<R>,
+  options: { readonly advisoryLock?: string } = {},
+): Promise<R[]> {
+  return await oneTrip(db, systemSetup(purpose, options), query);
+}
+
+async function oneTrip<R>(db: Kysely<Database>, setup: string, query: OneTripQuery<R>): Promise<R[]> {
+  const compiled = query.compile(db);
+  const pool = poolOf(db);
+  if (!pool) {
+    return await transactionWith(db, setup, async (trx) => (await trx.executeQuery(compiled)).rows);
+  }
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const result = await oneTripTransaction(client, setup, compiled);
+    return result.rows as R[];
+  } catch (error) {
+    // A statement PostgreSQL refused leaves the connection idle and usable; anything else
+    // (a lost connection, a protocol surprise) retires it.
+    if (!isServerError(error)) broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+function isServerError(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
   );
 }
 

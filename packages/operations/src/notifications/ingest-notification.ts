@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { OperationContext } from '../context.ts';
 import { type ProviderContext, providerForAccount } from '../merchant-accounts/provider-for-account.ts';
 import type { RouteCache } from '../merchant-accounts/route-cache.ts';
-import { transitionPayment, transitionPaymentFrom } from '../payments/transition-payment.ts';
+import { transitionPayment, transitionPaymentInOneTrip } from '../payments/transition-payment.ts';
 import { settleRefund } from '../refunds/settle-refund.ts';
 
 export type NotificationOutcome = 'applied' | 'duplicate' | 'rejected' | 'unroutable' | 'retry';
@@ -80,10 +80,13 @@ export async function ingestNotification({
     throw error;
   }
 
+  if (event.kind === 'payment' && (await applyFirstSuccess(ctx, account, event, input))) {
+    return answer('applied');
+  }
   return await withTenant(ctx.db, account.tenant_id, async (trx) => {
     const verdict =
       event.kind === 'payment'
-        ? await applyPaymentEvent(trx, account, event, input)
+        ? await applyPaymentEvent(trx, account, event)
         : await applyRefundEvent(trx, account, event);
     if (verdict.recorded) return answer(verdict.outcome, verdict.reason);
     await insertRecord(trx, account, input, {
@@ -125,42 +128,51 @@ interface Verdict {
   readonly refundId?: string;
 }
 
+/**
+ * The common case, a first report of a payment still awaiting it, as one statement in a
+ * transaction of its own, in one round trip: compare-and-set on the status with the
+ * amount, currency and account confirmed in the same UPDATE, and the raw notification
+ * recorded as applied by that same statement. False when it did not match (a duplicate, a
+ * mismatch, a late payment): nothing was written, and the caller reads the row and decides.
+ */
+async function applyFirstSuccess(
+  ctx: OperationContext,
+  account: MerchantAccountRow,
+  event: Extract<CanonicalNotification, { kind: 'payment' }>,
+  input: IncomingProviderNotification,
+): Promise<boolean> {
+  if (event.status !== 'succeeded' || !isId('pay', event.outTradeNo)) return false;
+  const applied = await transitionPaymentInOneTrip(
+    ctx.db,
+    {
+      tenantId: account.tenant_id,
+      id: event.outTradeNo,
+      from: 'requires_payment',
+      expect: { amount: event.amount, currency: event.currency, merchantAccountId: account.id },
+    },
+    'succeeded',
+    { paid_at: event.paidAt ?? new Date(), provider_transaction_id: event.providerTransactionId },
+    {
+      alongside: sql`
+        insert into provider_notifications (tenant_id, id, mode, merchant_account_id, provider,
+          provider_notification_id, payment_id, outcome, headers, body)
+        select tenant_id, ${newId('ntf')}, mode, merchant_account_id, provider,
+          ${event.notificationId}, id, 'applied', ${JSON.stringify(keptHeaders(input.headers))}::jsonb,
+          ${input.rawBody.slice(0, 65_536)}
+        from updated
+      `,
+    },
+  );
+  return applied !== undefined;
+}
+
 async function applyPaymentEvent(
   trx: TenantTransaction,
   account: MerchantAccountRow,
   event: Extract<CanonicalNotification, { kind: 'payment' }>,
-  input: IncomingProviderNotification,
 ): Promise<Verdict> {
   if (!isId('pay', event.outTradeNo))
     return { outcome: 'rejected', reason: 'out_trade_no is not a Paymux payment' };
-  if (event.status === 'succeeded') {
-    // The common case, a first report of a payment still awaiting it, in one statement:
-    // compare-and-set on the status with the amount, currency and account confirmed in the
-    // same UPDATE, and the raw notification recorded as applied in that same statement.
-    // Anything else (a duplicate, a mismatch, a late payment) reads the row below.
-    const applied = await transitionPaymentFrom(
-      trx,
-      {
-        tenantId: account.tenant_id,
-        id: event.outTradeNo,
-        from: 'requires_payment',
-        expect: { amount: event.amount, currency: event.currency, merchantAccountId: account.id },
-      },
-      'succeeded',
-      { paid_at: event.paidAt ?? new Date(), provider_transaction_id: event.providerTransactionId },
-      {
-        alongside: sql`
-          insert into provider_notifications (tenant_id, id, mode, merchant_account_id, provider,
-            provider_notification_id, payment_id, outcome, headers, body)
-          select tenant_id, ${newId('ntf')}, mode, merchant_account_id, provider,
-            ${event.notificationId}, id, 'applied', ${JSON.stringify(keptHeaders(input.headers))}::jsonb,
-            ${input.rawBody.slice(0, 65_536)}
-          from updated
-        `,
-      },
-    );
-    if (applied) return { outcome: 'applied', paymentId: applied.id, recorded: true };
-  }
   const payment = await trx
     .selectFrom('payments')
     .selectAll()

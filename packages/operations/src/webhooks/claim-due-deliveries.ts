@@ -1,4 +1,4 @@
-import { type Database, withSystem } from '@paymux/db';
+import { type Database, inSystemOneTrip } from '@paymux/db';
 import { type Kysely, sql } from 'kysely';
 
 /** A delivery leased to one dispatcher, with what it needs to send it. */
@@ -49,11 +49,11 @@ export async function claimDueDeliveries(
 ): Promise<ClaimedDelivery[]> {
   if (options.limit <= 0) return [];
   const leaseUntil = new Date(options.now.getTime() + options.leaseMs);
-  return await withSystem(
+  // One statement, so one round trip: BEGIN with the lock, the claim and COMMIT written together.
+  return await inSystemOneTrip(
     db,
     'webhook-dispatch',
-    async (trx) => {
-      const result = await sql<ClaimedDelivery>`
+    sql<ClaimedDelivery>`
       with chosen as (
         select d.tenant_id, d.id
         from webhook_endpoints e
@@ -85,9 +85,7 @@ export async function claimDueDeliveries(
         w.retry_once, w.lease_token, ev.type as event_type, ev.created_at as event_created_at,
         ev.data as event_data, e.url, e.secret, e.previous_secret, e.previous_secret_expires_at,
         e.failing_since
-    `.execute(trx);
-      return result.rows;
-    },
+    `,
     { advisoryLock: CLAIM_LOCK },
   );
 }

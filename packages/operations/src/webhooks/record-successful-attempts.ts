@@ -1,5 +1,5 @@
 import type { Database } from '@paymux/db';
-import { withTenant } from '@paymux/db';
+import { inTenantOneTrip } from '@paymux/db';
 import type { SendResult } from '@paymux/webhooks';
 import { type Kysely, sql } from 'kysely';
 import type { ClaimedDelivery } from './claim-due-deliveries.ts';
@@ -39,8 +39,11 @@ export async function recordSuccessfulAttempts(
       throw new Error('recordSuccessfulAttempts: plain successes only');
   }
   const column = <T>(pick: (a: SuccessfulAttempt) => T) => attempts.map(pick);
-  return await withTenant(db, tenantId, async (trx) => {
-    const written = await sql<{ delivery_id: string }>`
+  // One statement, so one round trip: BEGIN, the statement and COMMIT written together.
+  const written = await inTenantOneTrip(
+    db,
+    tenantId,
+    sql<{ delivery_id: string }>`
       with input as (
         select * from unnest(
           ${column((a) => a.delivery.id)}::text[], ${column((a) => a.delivery.lease_token)}::text[],
@@ -68,7 +71,7 @@ export async function recordSuccessfulAttempts(
         null, null, i.response_body, i.trigger
       from claimed c join input i on i.id = c.id
       returning delivery_id
-    `.execute(trx);
-    return new Set(written.rows.map((r) => r.delivery_id));
-  });
+    `,
+  );
+  return new Set(written.map((r) => r.delivery_id));
 }

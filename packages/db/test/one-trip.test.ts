@@ -1,0 +1,157 @@
+import { Socket } from 'node:net';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { inSystemOneTrip, inTenantOneTrip, ownerKysely, withSystem } from '../src/index.ts';
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
+
+// One statement as a whole transaction in one round trip (pg's pipeline mode): BEGIN with
+// its preamble, the statement and COMMIT written together. Against real PostgreSQL.
+
+const A = 'tnt_01aaaaaaaaaaaaaaaaaaaaaaaa';
+const B = 'tnt_01bbbbbbbbbbbbbbbbbbbbbbbb';
+let tdb: TestDatabase;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  await withSystem(tdb.db, 'test-fixture', (trx) =>
+    trx
+      .insertInto('tenants')
+      .values([
+        { id: A, name: 'A' },
+        { id: B, name: 'B' },
+      ])
+      .execute(),
+  );
+});
+afterAll(() => tdb.close());
+
+let ids = 0;
+const auditId = () => `aud_01${String(++ids).padStart(24, '0')}`;
+
+/** Inserts an audit row for `tenant` and returns it with its transaction's context. */
+const insertAudit = (tenant: string, id: string) => sql<{
+  id: string;
+  xmin: string;
+  xact: string;
+  role: string;
+  tenant: string;
+}>`
+  with row as (
+    insert into audit_log (tenant_id, id, actor_type, action, target_type, target_id)
+    values (${tenant}, ${id}, 'system', 'one-trip', 'tenant', ${tenant})
+    returning id, xmin::text
+  )
+  select row.*, pg_current_xact_id()::text as xact, current_user as role,
+    current_setting('app.tenant_id') as tenant
+  from row
+`;
+
+async function auditRows(id: string) {
+  return await tdb.owner.selectFrom('audit_log').select(['tenant_id', 'id']).where('id', '=', id).execute();
+}
+
+/** Socket writes made while `fn` runs (pg corks the messages of one trip into one). */
+async function socketWrites<T>(fn: () => Promise<T>): Promise<{ result: T; writes: number }> {
+  const write = vi.spyOn(Socket.prototype, '_write');
+  const writev = vi.spyOn(Socket.prototype, '_writev');
+  try {
+    const result = await fn();
+    return { result, writes: write.mock.calls.length + writev.mock.calls.length };
+  } finally {
+    write.mockRestore();
+    writev.mockRestore();
+  }
+}
+
+describe('inTenantOneTrip', () => {
+  it('runs the statement in one committed transaction, as the tenant, in one write', async () => {
+    await inTenantOneTrip(tdb.db, A, sql`select 1`); // a pooled connection exists and is warm
+    const id = auditId();
+    const { result, writes } = await socketWrites(() => inTenantOneTrip(tdb.db, A, insertAudit(A, id)));
+    expect(writes).toBe(1);
+    expect(result).toHaveLength(1);
+    const [row] = result;
+    expect(row).toMatchObject({ id, role: 'paymux_app', tenant: A });
+    // Written by the statement's own transaction, which committed.
+    expect(row?.xmin).toBe(row?.xact);
+    expect(await auditRows(id)).toEqual([{ tenant_id: A, id }]);
+  });
+
+  it('applies row-level security: another tenant’s rows cannot be written or read', async () => {
+    const id = auditId();
+    await expect(inTenantOneTrip(tdb.db, A, insertAudit(B, id))).rejects.toMatchObject({ code: '42501' });
+    expect(await auditRows(id)).toEqual([]);
+    const other = auditId();
+    await inTenantOneTrip(tdb.db, B, insertAudit(B, other));
+    const seen = await inTenantOneTrip(tdb.db, A, sql`select id from audit_log where id = ${other}`);
+    expect(seen).toEqual([]);
+  });
+
+  it('rolls everything back when the statement fails, and leaves the connection idle', async () => {
+    const id = auditId();
+    await inTenantOneTrip(tdb.db, A, insertAudit(A, id));
+    const again = auditId();
+    // The first row of this statement is new, the second repeats a key: the whole statement fails.
+    await expect(
+      inTenantOneTrip(
+        tdb.db,
+        A,
+        sql`
+          insert into audit_log (tenant_id, id, actor_type, action, target_type, target_id)
+          values (${A}, ${again}, 'system', 'x', 'x', 'x'), (${A}, ${id}, 'system', 'x', 'x', 'x')
+        `,
+      ),
+    ).rejects.toMatchObject({ code: '23505' });
+    expect(await auditRows(again)).toEqual([]);
+    // Every pooled connection is usable and outside any transaction afterwards.
+    const states = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        inTenantOneTrip(
+          tdb.db,
+          A,
+          sql<{ tenant: string }>`select current_setting('app.tenant_id') as tenant`,
+        ),
+      ),
+    );
+    for (const rows of states) expect(rows).toEqual([{ tenant: A }]);
+    const outside = await sql<{ tenant: string | null }>`
+      select nullif(current_setting('app.tenant_id', true), '') as tenant
+    `.execute(tdb.db);
+    expect(outside.rows).toEqual([{ tenant: null }]);
+  });
+
+  it('refuses a malformed tenant id before sending anything', async () => {
+    await expect(inTenantOneTrip(tdb.db, "x'; drop table tenants; --", sql`select 1`)).rejects.toThrow(
+      /malformed tenant id/,
+    );
+  });
+
+  it('runs through a plain transaction on a Kysely instance that is not an app pool', async () => {
+    const owner = ownerKysely(tdb.url, 1);
+    try {
+      const rows = await inTenantOneTrip(
+        owner,
+        A,
+        sql<{ tenant: string }>`select current_setting('app.tenant_id') as tenant`,
+      );
+      expect(rows).toEqual([{ tenant: A }]);
+    } finally {
+      await owner.destroy();
+    }
+  });
+});
+
+describe('inSystemOneTrip', () => {
+  it('runs as paymux_system with the purpose and advisory lock of withSystem', async () => {
+    const rows = await inSystemOneTrip(
+      tdb.db,
+      'one-trip-test',
+      sql<{ role: string; app: string; locks: number }>`
+        select current_user as role, current_setting('application_name') as app,
+          (select count(*)::int from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()) as locks
+      `,
+      { advisoryLock: 'one-trip-test' },
+    );
+    expect(rows).toEqual([{ role: 'paymux_system', app: 'paymux:system:one-trip-test', locks: 1 }]);
+  });
+});
