@@ -1,7 +1,7 @@
 import { Socket } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { inSystemOneTrip, inTenantOneTrip, ownerKysely, withSystem } from '../src/index.ts';
+import { inSystemOneTrip, inTenantOneTrip, ownerKysely } from '../src/index.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 // One statement as a whole transaction in one round trip (pg's pipeline mode): BEGIN with
@@ -13,15 +13,10 @@ let tdb: TestDatabase;
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
-  await withSystem(tdb.db, 'test-fixture', (trx) =>
-    trx
-      .insertInto('tenants')
-      .values([
-        { id: A, name: 'A' },
-        { id: B, name: 'B' },
-      ])
-      .execute(),
-  );
+  await tdb.owner
+    .insertInto('tenants')
+    .values([A, B].map((id) => ({ id, name: id })))
+    .execute();
 });
 afterAll(() => tdb.close());
 
