@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withSystem, withTenant } from '../src/index.ts';
 import type { Database } from '../src/schema.ts';
+import { StatementCachingClient } from '../src/statement-cache.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 import { PaymuxPostgresDialect, transactionPreamble } from '../src/transaction-preamble.ts';
 
@@ -104,5 +105,76 @@ describe('transaction setup sent with begin', () => {
   it('still sets up the transaction on a Kysely built with the stock dialect', async () => {
     const row = await withTenant(plain, A, async (trx) => (await context.execute(trx)).rows[0]);
     expect(row).toMatchObject({ role: 'paymux_app', tenant: A });
+  });
+});
+
+describe('pipeline mode (the app pool): BEGIN is not waited for', () => {
+  it('sends the first statement without waiting for BEGIN, then one statement at a time', async () => {
+    await withTenant(tdb.db, A, (trx) => context.execute(trx)); // warm: statements prepared
+    const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const original = proto.query;
+    const sent: Array<[string, number]> = [];
+    proto.query = function (this: unknown, ...args: unknown[]) {
+      const self = this as { _activeQuery?: unknown; _sentQueryQueue?: unknown[]; _queryQueue?: unknown[] };
+      const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string }).text);
+      // Queries of this client not yet answered when this one is written.
+      const waiting =
+        (self._activeQuery ? 1 : 0) + (self._sentQueryQueue?.length ?? 0) + (self._queryQueue?.length ?? 0);
+      sent.push([(text.split(' ')[0] ?? '').toLowerCase(), waiting]);
+      return original.apply(this, args);
+    };
+    let result: Array<Record<string, unknown> | undefined>;
+    try {
+      result = await withTenant(tdb.db, A, async (trx) => [
+        (await context.execute(trx)).rows[0],
+        (await context.execute(trx)).rows[0],
+      ]);
+    } finally {
+      proto.query = original;
+    }
+    // BEGIN (with the preamble); the first select while BEGIN is still unanswered; then the
+    // second select and COMMIT, each after the previous answer.
+    expect(sent).toEqual([
+      ['begin;', 0],
+      ['select', 1],
+      ['select', 0],
+      ['commit', 0],
+    ]);
+    const [first, second] = result;
+    expect(first).toMatchObject({ role: 'paymux_app', tenant: A });
+    expect(second?.xact).toBe(first?.xact);
+  });
+
+  it('surfaces a failing preamble, runs nothing in its transaction, and leaves the connection usable', async () => {
+    const one = new Kysely<Database>({
+      dialect: new PaymuxPostgresDialect({
+        pool: new pg.Pool({
+          connectionString: tdb.url,
+          max: 1,
+          options: '-c role=paymux_app',
+          pipeline: true,
+          Client: StatementCachingClient,
+        }),
+      }),
+    });
+    const badRole = { sql: "select set_config('role', 'paymux_no_such_role', true)", sent: false };
+    try {
+      // No statement: the failure is found before COMMIT.
+      await expect(
+        transactionPreamble.run({ ...badRole }, () => one.transaction().execute(async () => 1)),
+      ).rejects.toThrow(/permission denied|role/);
+      // A statement behind it fails too: the transaction was already aborted.
+      await expect(
+        transactionPreamble.run({ ...badRole }, () =>
+          one.transaction().execute(async (trx) => (await context.execute(trx)).rows[0]),
+        ),
+      ).rejects.toThrow(/aborted|permission denied|role/);
+      const row = await withTenant(one, A, async (trx) => (await context.execute(trx)).rows[0]);
+      expect(row).toMatchObject({ role: 'paymux_app', tenant: A });
+      const outside = (await context.execute(one)).rows[0];
+      expect(outside?.tenant ?? '').toBe('');
+    } finally {
+      await one.destroy();
+    }
   });
 });
