@@ -28,11 +28,11 @@ export async function enqueueJobs(trx: Transaction<Database>, jobs: readonly Job
 }
 
 /**
- * The `INSERT` that `enqueueJobs` runs (one row returned per job written; a constant, as
- * `paymux_app` may not read the job table), for a caller
- * that writes its jobs in the same statement as its own row, as a data-modifying CTE:
- * `with jobs as (${insertJobs(…)}) …` (parenthesised), counting `jobs` to check that every one was written.
- * `jobs` must not be empty.
+ * The `INSERT` that `enqueueJobs` runs, returning one row per job written (a constant:
+ * `paymux_app` may not read the job table). A caller can write its jobs in the same
+ * statement as its own row, as a parenthesised data-modifying CTE,
+ * `with jobs as (${insertJobs(…)}) …`, and count `jobs` to check that every one was
+ * written. `jobs` must not be empty.
  */
 export function insertJobs(jobs: readonly JobToEnqueue[]): RawBuilder<{ readonly written: 1 }> {
   if (jobs.length === 0) throw new Error('insertJobs: no jobs');
