@@ -1,13 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { PaymuxError } from '@paymux/core';
 import { validationError } from '@paymux/operations';
-import { bodyLimit } from 'hono/body-limit';
 import { RateLimiter } from './auth/rate-limiter.ts';
 import { authMiddlewareFactory } from './auth/require-auth.ts';
 import { TokenVerifier } from './auth/token-verifier.ts';
 import type { AppDeps, AppEnv } from './deps.ts';
 import { normalizeError, problemResponse } from './errors/problem-response.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { limitBody } from './middleware/body-limit.ts';
 import { createHttpMetrics, type HttpMetrics, httpMetrics } from './middleware/metrics.ts';
 import { requestId } from './middleware/request-id.ts';
 import { registerDocs } from './routes/docs.ts';
@@ -71,17 +71,15 @@ export function createApp(deps: AppDeps): PaymuxApp {
   app.use('*', accessLog(deps.logger));
   app.use(
     '*',
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: (c) =>
-        problemResponse(
-          c,
-          new PaymuxError(
-            'payload_too_large',
-            `Request bodies are limited to ${deps.config.maxBodyBytes} bytes.`,
-          ),
+    limitBody(deps.config.maxBodyBytes, (c) =>
+      problemResponse(
+        c,
+        new PaymuxError(
+          'payload_too_large',
+          `Request bodies are limited to ${deps.config.maxBodyBytes} bytes.`,
         ),
-    }),
+      ),
+    ),
   );
 
   app.onError((error, c) => problemResponse(c, normalizeError(error, deps.logger, c.get('requestId'))));

@@ -31,10 +31,15 @@ export async function enqueueJobs(trx: Transaction<Database>, jobs: readonly Job
  * The `INSERT` that `enqueueJobs` runs, returning one row per job written (a constant:
  * `paymux_app` may not read the job table). A caller can write its jobs in the same
  * statement as its own row, as a parenthesised data-modifying CTE,
- * `with jobs as (${insertJobs(…)}) …`, and count `jobs` to check that every one was
- * written. `jobs` must not be empty.
+ * `with jobs as (${insertJobs(…)}) …`, with `onlyIf` when they depend on another CTE
+ * having written (`exists (select 1 from payment)`). A job for a queue that does not exist
+ * fails the whole statement (its name comes from the queue row, and a job's name may not be
+ * null), so a statement that commits wrote every job. `jobs` must not be empty.
  */
-export function insertJobs(jobs: readonly JobToEnqueue[]): RawBuilder<{ readonly written: 1 }> {
+export function insertJobs(
+  jobs: readonly JobToEnqueue[],
+  onlyIf?: RawBuilder<boolean>,
+): RawBuilder<{ readonly written: 1 }> {
   if (jobs.length === 0) throw new Error('insertJobs: no jobs');
   const rows = jobs.map(
     (job) =>
@@ -53,7 +58,8 @@ export function insertJobs(jobs: readonly JobToEnqueue[]): RawBuilder<{ readonly
       q.retry_delay_max, q.expire_seconds, q.deletion_seconds,
       j.start_after + q.retention_seconds * interval '1 second', q.heartbeat_seconds, q.dead_letter
     from (values ${sql.join(rows)}) as j (name, data, start_after)
-    join pgboss.queue q on q.name = j.name
+    left join pgboss.queue q on q.name = j.name
+    ${onlyIf ? sql`where ${onlyIf}` : sql``}
     returning 1 as written
   `;
 }

@@ -1,6 +1,6 @@
 import { isId, PaymuxError, type Provider } from '@paymux/core';
 import type { Database, MerchantAccountRow } from '@paymux/db';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 
 /**
  * The merchant account a payment goes to: the named one (which must serve the channel's
@@ -12,9 +12,24 @@ export async function resolveMerchantAccount(
   provider: Provider,
   named: string | undefined,
 ): Promise<MerchantAccountRow> {
+  return (await resolveMerchantAccountVersion(trx, scope, provider, named)).account;
+}
+
+/**
+ * `resolveMerchantAccount` with the row version it read (`xmin`, as text): a later
+ * statement can check that the account is still exactly this one
+ * (`xmin = ${version}::xid`) instead of resolving it again.
+ */
+export async function resolveMerchantAccountVersion(
+  trx: Transaction<Database>,
+  scope: { tenantId: string; mode: 'test' | 'live' },
+  provider: Provider,
+  named: string | undefined,
+): Promise<{ account: MerchantAccountRow; version: string }> {
   let query = trx
     .selectFrom('merchant_accounts')
     .selectAll()
+    .select(sql<string>`xmin::text`.as('row_version'))
     .where('tenant_id', '=', scope.tenantId)
     .where('mode', '=', scope.mode)
     .where('deleted_at', 'is', null);
@@ -24,8 +39,8 @@ export async function resolveMerchantAccount(
   } else {
     query = query.where('provider', '=', provider).where('is_default', '=', true);
   }
-  const account = await query.executeTakeFirst();
-  if (!account) {
+  const found = await query.executeTakeFirst();
+  if (!found) {
     throw named !== undefined
       ? new PaymuxError('not_found', `No such merchant account: ${named}`)
       : new PaymuxError(
@@ -34,6 +49,7 @@ export async function resolveMerchantAccount(
           { fields: [{ path: 'merchant_account', message: `no default ${provider} account` }] },
         );
   }
+  const { row_version, ...account } = found;
   if (account.provider !== provider) {
     throw new PaymuxError(
       'validation_failed',
@@ -46,5 +62,5 @@ export async function resolveMerchantAccount(
   if (account.status !== 'active') {
     throw new PaymuxError('conflict', `Merchant account ${account.id} is disabled.`);
   }
-  return account;
+  return { account, version: row_version };
 }

@@ -1,5 +1,5 @@
 import { type Database, type TenantTransaction, withTenant } from '@paymux/db';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 
 /** Which record a request addresses: keys are scoped to one tenant and one mode. */
 export interface IdempotencyScope {
@@ -158,6 +158,32 @@ async function tryBegin(
 }
 
 /**
+ * The claim of a key that is not yet recorded, as one data-modifying statement for a caller
+ * that writes the claim together with its own first rows (a CTE of one statement, one round
+ * trip): it inserts the record only where `guard` holds and returns its fencing token, or
+ * returns no row when `guard` is false or the key is already recorded (then it wrote
+ * nothing, and the caller goes the general way: `beginIdempotentRequestIn`). A concurrent
+ * uncommitted claim of the same key makes it wait for that transaction, as `tryBegin` does.
+ */
+export function claimNewKeyStatement(
+  scope: IdempotencyScope,
+  request: IdempotentRequest,
+  timings: IdempotencyTimings,
+  guard: RawBuilder<boolean>,
+): RawBuilder<{ token: string }> {
+  // INSERT … SELECT types its parameters from the select list, so each carries its cast.
+  return sql<{ token: string }>`
+    insert into idempotency_keys
+      (tenant_id, mode, key, request_method, request_path, request_hash, status, locked_until)
+    select ${scope.tenantId}::text, ${scope.mode}::text, ${scope.key}::text, ${request.method}::text,
+      ${request.path}::text, ${request.hash}::text, 'in_progress', ${lockedUntil(timings)}
+    where ${guard}
+    on conflict do nothing
+    returning locked_until::text as token
+  `;
+}
+
+/**
  * Re-arms an existing record for this request: extends the lock (a takeover), and when
  * `replacement` is given also starts the record afresh (an expired key reused).
  */
@@ -237,6 +263,28 @@ export async function completeIdempotentRequestIn(
     .where(sql<boolean>`locked_until = ${token}::timestamptz`)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/**
+ * `completeIdempotentRequestIn` as one data-modifying statement, writing only where `guard`
+ * holds (a CTE of the statement that stores the handler's result): returns a row when it
+ * completed the record, none when `guard` was false or the claim was lost.
+ */
+export function completeStatement(
+  scope: IdempotencyScope,
+  token: string,
+  response: StoredResponse,
+  guard: RawBuilder<boolean>,
+): RawBuilder<{ completed: 1 }> {
+  return sql<{ completed: 1 }>`
+    update idempotency_keys
+    set status = 'completed', locked_until = null, response_status = ${response.status}::int,
+      response_headers = ${JSON.stringify(response.headers)}::jsonb, response_body = ${response.body}::text,
+      completed_at = clock_timestamp()
+    where tenant_id = ${scope.tenantId} and mode = ${scope.mode} and key = ${scope.key}
+      and status = 'in_progress' and locked_until = ${token}::timestamptz and ${guard}
+    returning 1 as completed
+  `;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';
 import type { StatusCode } from 'hono/utils/http-status';
+import type { RawBuilder } from 'kysely';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { PROBLEM_CONTENT_TYPE, problemResponse } from '../errors/problem-response.ts';
 import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey } from './idempotency-key-header.ts';
@@ -13,8 +14,10 @@ import {
   type BeginOutcome,
   beginIdempotentRequest,
   beginIdempotentRequestIn,
+  claimNewKeyStatement,
   completeIdempotentRequest,
   completeIdempotentRequestIn,
+  completeStatement,
   type IdempotencyScope,
   type IdempotencyTimings,
   type IdempotentRequest,
@@ -79,8 +82,25 @@ export interface IdempotencyHandle {
    * has already claimed the key, and this does nothing.
    */
   claim(trx: TenantTransaction): Promise<void>;
+  /**
+   * `claim` as a data-modifying statement, for a handler that writes its first rows and the
+   * claim in one statement (one round trip): it claims only a key not yet recorded, and only
+   * where `guard` holds, returning the claim's token (pass it to `claimedWith`). No row means
+   * nothing was written: the handler then goes its general way, with `claim`. Undefined when
+   * the middleware already claimed the key (nothing to claim).
+   */
+  claimStatement(guard: RawBuilder<boolean>): RawBuilder<{ token: string }> | undefined;
+  /** The statement from `claimStatement` claimed the key with `token` and committed. */
+  claimedWith(token: string): void;
   /** Stores `json` with `status` as the key's outcome, inside the caller's transaction. */
   stage(trx: TenantTransaction, status: 200 | 201, json: unknown): Promise<void>;
+  /**
+   * `stage` as a data-modifying statement that writes only where `guard` holds, returning a
+   * row when it stored the outcome. Once the statement committed, `stagedWith(status, wrote)`
+   * says whether it returned one (false: the claim was lost to a takeover, as in `stage`).
+   */
+  stageStatement(status: 200 | 201, json: unknown, guard: RawBuilder<boolean>): Promise<RawBuilder<unknown>>;
+  stagedWith(status: 200 | 201, owned: boolean): void;
   /**
    * After the staging transaction committed: marks the key settled and returns `response`,
    * which must be `c.json(json, status)` of what was staged (the same bytes as stored).
@@ -297,20 +317,52 @@ class ClaimedKey implements IdempotencyHandle {
       : refusal(outcome.kind);
   }
 
+  claimStatement(guard: RawBuilder<boolean>): RawBuilder<{ token: string }> | undefined {
+    if (this.#claim.kind === 'claimed') return undefined;
+    if (this.token !== undefined || this.refused) throw new Error('idempotency: claim() called twice');
+    return claimNewKeyStatement(this.#scope, this.#claim.request, this.#claim.timings, guard);
+  }
+
+  claimedWith(token: string): void {
+    if (this.#claim.kind === 'claimed' || this.token !== undefined)
+      throw new Error('idempotency: claimedWith() without a claim statement');
+    this.token = token;
+  }
+
   async stage(trx: TenantTransaction, status: 200 | 201, json: unknown): Promise<void> {
-    // c.json's bytes and content type, so the replay answers exactly what the first did.
+    const stored = await this.#toStore(status, json);
+    this.#staged = {
+      status,
+      owned: await completeIdempotentRequestIn(trx, this.#scope, this.#claimToken(), stored),
+    };
+  }
+
+  async stageStatement(
+    status: 200 | 201,
+    json: unknown,
+    guard: RawBuilder<boolean>,
+  ): Promise<RawBuilder<{ completed: 1 }>> {
+    return completeStatement(this.#scope, this.#claimToken(), await this.#toStore(status, json), guard);
+  }
+
+  stagedWith(status: 200 | 201, owned: boolean): void {
+    this.#staged = { status, owned };
+  }
+
+  #claimToken(): string {
+    // A transaction retried by its caller stages again; the committed one is answered.
+    if (this.token === undefined) throw new Error('idempotency: stage() before claim()');
+    return this.token;
+  }
+
+  /** c.json's bytes and content type, so the replay answers exactly what the first did. */
+  async #toStore(status: 200 | 201, json: unknown): Promise<StoredResponse> {
     const response = { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) };
     const kept =
       Buffer.byteLength(response.body, 'utf8') <= this.#options.maxStoredBodyBytes
         ? response
         : { ...response, body: null };
-    const stored = this.#options.seal ? await sealStored(this.#deps, this.#scope, kept) : kept;
-    // A transaction retried by its caller stages again; the committed one is answered.
-    if (this.token === undefined) throw new Error('idempotency: stage() before claim()');
-    this.#staged = {
-      status,
-      owned: await completeIdempotentRequestIn(trx, this.#scope, this.token, stored),
-    };
+    return this.#options.seal ? await sealStored(this.#deps, this.#scope, kept) : kept;
   }
 
   respond<R extends Response>(response: R): R {

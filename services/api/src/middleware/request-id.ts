@@ -12,5 +12,7 @@ export const requestId = createMiddleware<AppEnv>(async (c, next) => {
   c.set('requestId', id);
   c.header('Request-Id', id);
   await next();
-  c.header('Request-Id', id);
+  // Responses made through the context carry it already; setting a header on a finished
+  // response rebuilds it as a full Response, which @hono/node-server then streams.
+  if (!c.res.headers.has('Request-Id')) c.header('Request-Id', id);
 });

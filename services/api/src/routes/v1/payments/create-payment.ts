@@ -46,9 +46,17 @@ export function registerCreatePayment(
     const payment = await createPayment({
       ctx: paymentContext(deps, c),
       input: { tenantId: auth.tenantId, mode: auth.mode, ...c.req.valid('json') },
-      claimWith: idempotency && ((trx) => idempotency.claim(trx)),
+      claimWith: idempotency && {
+        inTransaction: (trx) => idempotency.claim(trx),
+        statement: (guard) => idempotency.claimStatement(guard),
+        claimed: (token) => idempotency.claimedWith(token),
+      },
       // The key's response commits with the payment's outcome: no transaction of its own.
-      commitWith: idempotency && ((trx, view) => idempotency.stage(trx, 201, view)),
+      commitWith: idempotency && {
+        inTransaction: (trx, view) => idempotency.stage(trx, 201, view),
+        statement: (view, guard) => idempotency.stageStatement(201, view, guard),
+        committed: (wrote) => idempotency.stagedWith(201, wrote),
+      },
     });
     return idempotency ? idempotency.respond(c.json(payment, 201)) : c.json(payment, 201);
   });
