@@ -16,11 +16,13 @@ export {
   pruneIdempotencyKeys,
 } from './idempotency/prune-idempotency-keys.ts';
 export { sealedResponseContext } from './idempotency/sealed-response-context.ts';
-export { enqueueJobs, insertJobs, type JobToEnqueue } from './jobs/enqueue-jobs.ts';
+export { enqueueJobs, type InsertJobsOptions, insertJobs, type JobToEnqueue } from './jobs/enqueue-jobs.ts';
 export {
   DEFAULT_LIFECYCLE_SCHEDULE,
   LIFECYCLE_QUEUES,
   type LifecycleSchedule,
+  lateCheckJob,
+  nextSyncJob,
   type PaymentJobData,
   paymentJobs,
   type RefundJobData,

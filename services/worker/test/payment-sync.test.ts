@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, type Harness, orderPath, startHarness, type TestTenant } from './support/harness.ts';
 
@@ -82,5 +83,60 @@ describe('payment.sync', () => {
       'the 4 s sync to settle it',
     );
     expect(after.events.map((e) => e.type)).toEqual(['payment.succeeded']);
+  });
+
+  it('runs the schedule as a chain: each sync enqueues the next while the payment can change', async () => {
+    const syncsOf = async (paymentId: string) =>
+      await h.server.tdb.owner
+        .selectFrom('pgboss.job')
+        .select(['start_after', 'state', 'data'])
+        .where('name', '=', 'payment.sync')
+        .where(sql`data->>'payment_id'`, '=', paymentId)
+        .orderBy('start_after')
+        .execute();
+    const pending = await h.createPayment(tenant, {
+      amount: 310,
+      channel: 'wechat.native',
+      merchant_order_id: `chain-${Date.now()}`,
+    });
+    const paid = await h.createPayment(tenant, {
+      amount: 320,
+      channel: 'alipay.qr',
+      merchant_order_id: `chain-paid-${Date.now()}`,
+    });
+    await h.admin(`${orderPath(tenant, 'alipay', paid.id)}/pay`);
+    await eventually(
+      async () =>
+        (await h.paymentState(tenant.tenantId, paid.id)).status === 'succeeded' ? true : undefined,
+      5_000,
+      'the paid payment to succeed by notification',
+    );
+
+    // The pending one: the syncs at 1 s, 2 s and 4 s after creation, each enqueued by the one before.
+    const syncs = await eventually(
+      async () => {
+        const jobs = await syncsOf(pending.id);
+        return jobs.length === 3 && jobs.every((j) => j.state === 'completed') ? jobs : undefined;
+      },
+      15_000,
+      'three completed syncs',
+    );
+    const created = new Date(pending.created_at).getTime();
+    expect(syncs.map((j) => j.data)).toEqual([
+      expect.objectContaining({ later_syncs_s: '2,4' }),
+      expect.objectContaining({ later_syncs_s: '4' }),
+      expect.not.objectContaining({ later_syncs_s: expect.anything() }),
+    ]);
+    expect(syncs[1]?.start_after.getTime()).toBe(created + 2_000);
+    expect(syncs[2]?.start_after.getTime()).toBe(created + 4_000);
+
+    // The paid one: its first sync found nothing to do and enqueued nothing after it.
+    await eventually(
+      async () => ((await syncsOf(paid.id)).every((j) => j.state === 'completed') ? true : undefined),
+      10_000,
+      'the paid payment’s sync to complete',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(await syncsOf(paid.id)).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { newId } from '@paymux/core';
 import { type PaymentRow, withTenant } from '@paymux/db';
 import { enqueueJobs, LIFECYCLE_QUEUES, schedulePaymentJobs } from '@paymux/operations';
@@ -61,20 +62,39 @@ describe('enqueueing in the state change’s transaction', () => {
       merchant_order_id: `jobs-${Date.now()}`,
     });
     const jobs = await jobsFor(payment.id);
-    expect(jobs.map((j) => j.name)).toEqual([
-      'payment.sync',
-      'payment.sync',
-      'payment.sync',
-      'payment.expire',
-      'payment.sync',
-    ]);
+    // The first sync and the expiry; the later syncs and the late check are chained from them.
+    expect(jobs.map((j) => j.name)).toEqual(['payment.sync', 'payment.expire']);
+    const ids = { tenant_id: tenant.tenantId, mode: 'test', payment_id: payment.id };
+    expect(jobs[0]?.data).toEqual({ ...ids, later_syncs_s: '2,4' });
+    expect(jobs[1]?.data).toEqual({ ...ids, late_check_s: String(FAST_SCHEDULE.lateCheckDelayS) });
     for (const job of jobs) {
-      expect(job.data).toEqual({ tenant_id: tenant.tenantId, mode: 'test', payment_id: payment.id });
       expect(job).toMatchObject({ policy: 'standard', expire_seconds: 60, heartbeat_seconds: 10 });
     }
     const expiresAt = new Date(payment.expires_at as string).getTime();
-    expect(jobs[3]?.start_after.getTime()).toBe(expiresAt);
-    expect(jobs[4]?.start_after.getTime()).toBe(expiresAt + FAST_SCHEDULE.lateCheckDelayS * 1000);
+    expect(jobs[1]?.start_after.getTime()).toBe(expiresAt);
+  });
+
+  it('enqueues a job with a given id once, however often it is enqueued', async () => {
+    const id = newId('pay');
+    await withTenant(h.server.tdb.db, tenant.tenantId, (trx) => insertPaymentWithJobs(trx, id));
+    const job = {
+      queue: LIFECYCLE_QUEUES.paymentSync,
+      id: randomUUID(),
+      data: { tenant_id: tenant.tenantId, mode: 'test', payment_id: id },
+      startAfter: new Date(Date.now() + 60_000),
+    };
+    for (let i = 0; i < 3; i += 1) {
+      await withTenant(h.server.tdb.db, tenant.tenantId, (trx) =>
+        enqueueJobs(trx, [job], { skipExisting: true }),
+      );
+    }
+    expect(
+      (await jobsFor(id)).filter((j) => j.start_after.getTime() === job.startAfter.getTime()),
+    ).toHaveLength(1);
+    // Without skipExisting the second copy is an error, and its transaction rolls back.
+    await expect(
+      withTenant(h.server.tdb.db, tenant.tenantId, (trx) => enqueueJobs(trx, [job])),
+    ).rejects.toMatchObject({ code: '23505' });
   });
 
   it('a rolled-back transaction leaves neither the payment nor its jobs; a committed one both', async () => {
@@ -94,7 +114,7 @@ describe('enqueueing in the state change’s transaction', () => {
     const committed = newId('pay');
     await withTenant(h.server.tdb.db, tenant.tenantId, (trx) => insertPaymentWithJobs(trx, committed));
     expect(await paymentExists(committed)).toBe(true);
-    expect(await jobsFor(committed)).toHaveLength(5);
+    expect(await jobsFor(committed)).toHaveLength(2);
   });
 
   it('a job that cannot be written fails the state change with it', async () => {

@@ -7,6 +7,19 @@ export interface JobToEnqueue {
   readonly data: Readonly<Record<string, string | boolean>>;
   /** An absolute time, or seconds from the transaction's `now()` (the database clock pg-boss uses). */
   readonly startAfter: Date | { readonly delayS: number };
+  /**
+   * The job's id (a UUID), for a job that may be enqueued more than once and must exist
+   * once: a handler that enqueues its successor and is retried (`enqueueJobs`'s
+   * `skipExisting`). Otherwise PostgreSQL draws one.
+   */
+  readonly id?: string;
+}
+
+export interface InsertJobsOptions {
+  /** Write the jobs only where this holds (`exists (select 1 from payment)`, another CTE). */
+  readonly onlyIf?: RawBuilder<boolean> | undefined;
+  /** A job whose id already exists is skipped, not an error. */
+  readonly skipExisting?: boolean | undefined;
 }
 
 /**
@@ -18,11 +31,16 @@ export interface JobToEnqueue {
  * instance, so any process holding the app pool can enqueue; `paymux_app` may insert
  * jobs and read queue settings, nothing else (migration 0005).
  */
-export async function enqueueJobs(trx: Transaction<Database>, jobs: readonly JobToEnqueue[]): Promise<void> {
+export async function enqueueJobs(
+  trx: Transaction<Database>,
+  jobs: readonly JobToEnqueue[],
+  options: { readonly skipExisting?: boolean } = {},
+): Promise<void> {
   if (jobs.length === 0) return;
-  const result = await insertJobs(jobs).execute(trx);
-  // A queue that does not exist would drop its jobs silently; fail the whole transaction instead.
-  if (result.rows.length !== jobs.length) {
+  const result = await insertJobs(jobs, options).execute(trx);
+  // Every job was written (or, with skipExisting, already existed): a missing queue fails
+  // the statement itself (see insertJobs); this is the backstop.
+  if (!options.skipExisting && result.rows.length !== jobs.length) {
     throw new Error(`enqueueJobs: ${jobs.length} jobs given, ${result.rows.length} written`);
   }
 }
@@ -38,12 +56,12 @@ export async function enqueueJobs(trx: Transaction<Database>, jobs: readonly Job
  */
 export function insertJobs(
   jobs: readonly JobToEnqueue[],
-  onlyIf?: RawBuilder<boolean>,
+  options: InsertJobsOptions = {},
 ): RawBuilder<{ readonly written: 1 }> {
   if (jobs.length === 0) throw new Error('insertJobs: no jobs');
   const rows = jobs.map(
     (job) =>
-      sql`(${job.queue}::text, ${JSON.stringify(job.data)}::jsonb, ${
+      sql`(${job.id ?? null}::uuid, ${job.queue}::text, ${JSON.stringify(job.data)}::jsonb, ${
         job.startAfter instanceof Date
           ? sql`${job.startAfter}::timestamptz`
           : sql`now() + ${job.startAfter.delayS} * interval '1 second'`
@@ -51,15 +69,16 @@ export function insertJobs(
   );
   return sql<{ readonly written: 1 }>`
     insert into pgboss.job (
-      name, data, start_after, policy, retry_limit, retry_delay, retry_backoff, retry_delay_max,
+      id, name, data, start_after, policy, retry_limit, retry_delay, retry_backoff, retry_delay_max,
       expire_seconds, deletion_seconds, keep_until, heartbeat_seconds, dead_letter
     )
-    select q.name, j.data, j.start_after, q.policy, q.retry_limit, q.retry_delay, q.retry_backoff,
-      q.retry_delay_max, q.expire_seconds, q.deletion_seconds,
+    select coalesce(j.id, gen_random_uuid()), q.name, j.data, j.start_after, q.policy, q.retry_limit,
+      q.retry_delay, q.retry_backoff, q.retry_delay_max, q.expire_seconds, q.deletion_seconds,
       j.start_after + q.retention_seconds * interval '1 second', q.heartbeat_seconds, q.dead_letter
-    from (values ${sql.join(rows)}) as j (name, data, start_after)
+    from (values ${sql.join(rows)}) as j (id, name, data, start_after)
     left join pgboss.queue q on q.name = j.name
-    ${onlyIf ? sql`where ${onlyIf}` : sql``}
+    ${options.onlyIf ? sql`where ${options.onlyIf}` : sql``}
+    ${options.skipExisting ? sql`on conflict do nothing` : sql``}
     returning 1 as written
   `;
 }

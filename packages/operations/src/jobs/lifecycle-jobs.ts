@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Database, PaymentRow, RefundRow } from '@paymux/db';
 import type { Transaction } from 'kysely';
 import { enqueueJobs, type JobToEnqueue } from './enqueue-jobs.ts';
@@ -11,11 +12,22 @@ export const LIFECYCLE_QUEUES = {
   paymentAutoRefund: 'payment.auto_refund',
 } as const;
 
-/** Job payloads carry ids only: the handler loads everything else under the tenant. */
+/**
+ * Job payloads carry ids only (the handler loads everything else under the tenant), plus,
+ * for a payment's chained jobs, when their successors run.
+ */
 export interface PaymentJobData {
   readonly tenant_id: string;
   readonly mode: 'test' | 'live';
   readonly payment_id: string;
+  /**
+   * `payment.sync`: the syncs still to come after this one, in seconds after the payment's
+   * creation, comma-separated (`"300,900"`). The sync enqueues the first of them, which
+   * carries the rest.
+   */
+  readonly later_syncs_s?: string;
+  /** `payment.expire`: seconds after `expires_at` for the late check it enqueues. */
+  readonly late_check_s?: string;
 }
 
 export interface RefundJobData {
@@ -46,28 +58,80 @@ export const DEFAULT_LIFECYCLE_SCHEDULE: LifecycleSchedule = {
 };
 
 /**
- * The jobs of a new payment: the sync queries, the expiry at `expires_at`, and the late
- * check after it. They are written in the transaction that inserts the payment
- * (`schedulePaymentJobs`, or `insertJobs` in the payment's own statement).
+ * The jobs of a new payment, written in the transaction that inserts it (in the payment's own
+ * statement, `insertJobs`): the first sync query and the expiry at `expires_at`. The later
+ * syncs and the late check after the expiry are chained: each sync enqueues the next
+ * (`nextSyncJob`), and the expiry the late check (`lateCheckJob`), only while the payment
+ * can still change. A payment paid within the first minute so costs two job rows, not five,
+ * and the worker runs no sync for it after the first.
  */
 export function paymentJobs(
   payment: Pick<PaymentRow, 'tenant_id' | 'mode' | 'id' | 'expires_at'>,
   schedule: LifecycleSchedule = DEFAULT_LIFECYCLE_SCHEDULE,
 ): JobToEnqueue[] {
   const data: PaymentJobData = { tenant_id: payment.tenant_id, mode: payment.mode, payment_id: payment.id };
+  const [first, ...later] = schedule.paymentSyncDelaysS;
   return [
-    ...schedule.paymentSyncDelaysS.map((delayS) => ({
-      queue: LIFECYCLE_QUEUES.paymentSync,
-      data: { ...data },
-      startAfter: { delayS },
-    })),
-    { queue: LIFECYCLE_QUEUES.paymentExpire, data: { ...data }, startAfter: payment.expires_at },
+    ...(first === undefined
+      ? []
+      : [
+          {
+            queue: LIFECYCLE_QUEUES.paymentSync,
+            data: { ...data, ...(later.length > 0 ? { later_syncs_s: later.join(',') } : {}) },
+            startAfter: { delayS: first },
+          },
+        ]),
     {
-      queue: LIFECYCLE_QUEUES.paymentSync,
-      data: { ...data },
-      startAfter: new Date(payment.expires_at.getTime() + schedule.lateCheckDelayS * 1000),
+      queue: LIFECYCLE_QUEUES.paymentExpire,
+      data: { ...data, late_check_s: String(schedule.lateCheckDelayS) },
+      startAfter: payment.expires_at,
     },
   ];
+}
+
+/**
+ * The sync after this one, at the first of `laterSyncsS` after the payment's creation,
+ * carrying the rest. Its id is derived from the payment and its time, so a handler that is
+ * retried enqueues it once (`enqueueJobs(…, { skipExisting: true })`).
+ */
+export function nextSyncJob(
+  payment: Pick<PaymentRow, 'tenant_id' | 'mode' | 'id' | 'created_at'>,
+  laterSyncsS: readonly number[],
+): JobToEnqueue | undefined {
+  const [next, ...rest] = laterSyncsS;
+  if (next === undefined) return undefined;
+  const startAfter = new Date(payment.created_at.getTime() + next * 1000);
+  return {
+    queue: LIFECYCLE_QUEUES.paymentSync,
+    id: chainedJobId(LIFECYCLE_QUEUES.paymentSync, payment.id, startAfter),
+    data: {
+      tenant_id: payment.tenant_id,
+      mode: payment.mode,
+      payment_id: payment.id,
+      ...(rest.length > 0 ? { later_syncs_s: rest.join(',') } : {}),
+    },
+    startAfter,
+  };
+}
+
+/** The late check (a `payment.sync`) `lateCheckS` after `expires_at`, enqueued once like `nextSyncJob`. */
+export function lateCheckJob(
+  payment: Pick<PaymentRow, 'tenant_id' | 'mode' | 'id' | 'expires_at'>,
+  lateCheckS: number,
+): JobToEnqueue {
+  const startAfter = new Date(payment.expires_at.getTime() + lateCheckS * 1000);
+  return {
+    queue: LIFECYCLE_QUEUES.paymentSync,
+    id: chainedJobId(LIFECYCLE_QUEUES.paymentSync, payment.id, startAfter),
+    data: { tenant_id: payment.tenant_id, mode: payment.mode, payment_id: payment.id },
+    startAfter,
+  };
+}
+
+/** A UUID-shaped id from the queue, the payment and the start time: the same job, the same id. */
+function chainedJobId(queue: string, paymentId: string, startAfter: Date): string {
+  const h = createHash('sha256').update(`${queue}|${paymentId}|${startAfter.getTime()}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Writes `paymentJobs` in the caller's transaction (the one that inserts the payment). */

@@ -202,7 +202,7 @@ export async function createPayment({
       sql<PaymentRow & { row_version: string; claim_token: string | null }>`
         with ${claim ? sql`claim as (${claim}),` : sql``}
         payment as (${paymentInsert}),
-        jobs as (${insertJobs(jobs, sql<boolean>`exists (select 1 from payment)`)})
+        jobs as (${insertJobs(jobs, { onlyIf: sql<boolean>`exists (select 1 from payment)` })})
         select payment.*, ${claim ? sql`(select token from claim)` : sql`null::text`} as claim_token
         from payment
       `,

@@ -17,11 +17,33 @@ function scopeOf(data: Record<string, unknown>, what: string): { tenantId: strin
   return { tenantId, mode };
 }
 
-export function parsePaymentJob(data: unknown): { tenantId: string; mode: 'test' | 'live'; id: string } {
+export interface PaymentJob {
+  readonly tenantId: string;
+  readonly mode: 'test' | 'live';
+  readonly id: string;
+  /** `payment.sync`: the syncs still to come, in seconds after creation. */
+  readonly laterSyncsS: readonly number[];
+  /** `payment.expire`: seconds after `expires_at` for the late check. */
+  readonly lateCheckS: number | undefined;
+}
+
+const SECONDS_LIST = /^\d{1,9}(,\d{1,9}){0,31}$/;
+
+export function parsePaymentJob(data: unknown): PaymentJob {
   const d = (data ?? {}) as Partial<PaymentJobData> & Record<string, unknown>;
   const scope = scopeOf(d, 'payment');
   if (typeof d.payment_id !== 'string' || !isId('pay', d.payment_id)) throw invalid('payment');
-  return { ...scope, id: d.payment_id };
+  const later = d.later_syncs_s;
+  if (later !== undefined && (typeof later !== 'string' || !SECONDS_LIST.test(later)))
+    throw invalid('payment');
+  const late = d.late_check_s;
+  if (late !== undefined && (typeof late !== 'string' || !/^\d{1,9}$/.test(late))) throw invalid('payment');
+  return {
+    ...scope,
+    id: d.payment_id,
+    laterSyncsS: later === undefined ? [] : later.split(',').map(Number),
+    lateCheckS: late === undefined ? undefined : Number(late),
+  };
 }
 
 export function parseRefundJob(data: unknown): {
