@@ -24,7 +24,7 @@ import {
   releaseIdempotentRequest,
   type StoredResponse,
 } from './idempotency-store.ts';
-import { requestFingerprint } from './request-fingerprint.ts';
+import { parseJsonBody, requestFingerprint } from './request-fingerprint.ts';
 
 export interface IdempotencyOptions {
   /** How long a claim holds its key before a retry may take it over (default 60 s). */
@@ -165,13 +165,17 @@ export function idempotent(
     if (!auth) throw new Error('idempotent() must follow requireScope() in a route’s middleware');
     const scope: IdempotencyScope = { tenantId: auth.tenantId, mode: auth.mode, key };
 
-    // Read through Hono's body cache: the route's JSON validator later reads the same
-    // cached bytes (c.req.json() falls back to any cached form of the body).
+    // Read through Hono's body cache: the route's JSON validator later reads the same bytes.
+    // A body that parses is cached as JSON too, as c.req.json() would cache it, so the
+    // validator does not re-read the bytes through a new web Response; anything else (not
+    // UTF-8, a BOM, not JSON) is left to the validator, which refuses it as before.
     const body = new Uint8Array(await c.req.arrayBuffer());
+    const json = parseJsonBody(body);
+    if (json) c.req.bodyCache.json = Promise.resolve(json.value);
     const request = {
       method: c.req.method,
       path: c.req.path,
-      hash: requestFingerprint(c.req.method, c.req.path, body),
+      hash: requestFingerprint(c.req.method, c.req.path, body, json),
     };
 
     const seal = options.sealStoredResponse === true;

@@ -19,7 +19,7 @@ export function canonicalJson(value: unknown): string {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The body as parsed JSON, or `undefined` when it is empty, not UTF-8 or not JSON. */
-function parseJson(body: Uint8Array): { value: unknown } | undefined {
+export function parseJsonBody(body: Uint8Array): { value: unknown } | undefined {
   if (body.byteLength === 0) return undefined;
   try {
     return { value: JSON.parse(utf8.decode(body)) };
@@ -37,7 +37,13 @@ function parseJson(body: Uint8Array): { value: unknown } | undefined {
  * @example
  * requestFingerprint('POST', '/v1/payments', new TextEncoder().encode('{"amount":100}'));
  */
-export function requestFingerprint(method: string, path: string, body: Uint8Array): string {
+export function requestFingerprint(
+  method: string,
+  path: string,
+  body: Uint8Array,
+  /** `parseJsonBody(body)`, when the caller has it already. */
+  json: { value: unknown } | undefined = parseJsonBody(body),
+): string {
   const hash = createHash('sha256');
   const part = (bytes: Uint8Array | string) => {
     const buffer = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
@@ -46,7 +52,6 @@ export function requestFingerprint(method: string, path: string, body: Uint8Arra
   };
   part(method.toUpperCase());
   part(path);
-  const json = parseJson(body);
   if (json) {
     part('json');
     part(canonicalJson(json.value));
