@@ -98,7 +98,10 @@ function postmasterPid(clusterDir: string): number | undefined {
 // /proc/<pid>/stat times are in clock ticks: 100 per second on Linux.
 const TICK_MS = 10;
 
-/** utime + stime of `root` and its direct children (PostgreSQL backends are the postmaster's children). */
+/**
+ * utime + stime of `root` and its direct children (PostgreSQL backends are the postmaster's
+ * children), plus the children that have exited.
+ */
 async function treeCpuMs(root: number): Promise<number | undefined> {
   let entries: string[];
   try {
@@ -121,6 +124,9 @@ async function treeCpuMs(root: number): Promise<number | undefined> {
     const ppid = Number(fields[1]);
     if (pid !== root && ppid !== root) continue;
     ticks += Number(fields[11]) + Number(fields[12]);
+    // cutime + cstime: backends that have exited and been reaped (autovacuum workers, closed
+    // connections), so a process ending mid-run does not take its CPU time out of the sum.
+    if (pid === root) ticks += Number(fields[13]) + Number(fields[14]);
   }
   return ticks * TICK_MS;
 }
