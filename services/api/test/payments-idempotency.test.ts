@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminPost } from '../../sandbox/test/support/wechatpay-client.ts';
 import { mintToken } from './support/fixtures.ts';
+import { idempotencyRecord, paymentRecords } from './support/payment-records.ts';
 import { type SandboxedApi, signUpWithTestMode, startSandboxedApi } from './support/sandbox-app.ts';
 
 // POST /v1/payments with an Idempotency-Key, through the real sandbox. The key is claimed in
@@ -41,23 +42,8 @@ async function post(key: string, payload: unknown): Promise<Response> {
 
 const db = () => api.server.tdb.owner;
 
-async function paymentsFor(merchantOrderId: string) {
-  return await db()
-    .selectFrom('payments')
-    .select(['id', sql<string>`xmin::text`.as('xmin')])
-    .where('tenant_id', '=', shop.tenantId)
-    .where('merchant_order_id', '=', merchantOrderId)
-    .execute();
-}
-
-async function keyRecord(key: string) {
-  return await db()
-    .selectFrom('idempotency_keys')
-    .select(['status', 'response_status', 'response_body', sql<string>`xmin::text`.as('xmin')])
-    .where('tenant_id', '=', shop.tenantId)
-    .where('key', '=', key)
-    .executeTakeFirstOrThrow();
-}
+const paymentsFor = (merchantOrderId: string) => paymentRecords(db(), shop.tenantId, merchantOrderId);
+const keyRecord = (key: string) => idempotencyRecord(db(), shop.tenantId, key);
 
 async function injectWechatFault(fault: Record<string, unknown>): Promise<void> {
   const res = await adminPost(api.server.sandboxUrl, '/faults', {

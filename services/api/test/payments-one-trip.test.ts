@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminPost } from '../../sandbox/test/support/wechatpay-client.ts';
 import { mintToken } from './support/fixtures.ts';
+import { idempotencyRecord, paymentRecords } from './support/payment-records.ts';
 import {
   giveSandboxAccounts,
   type SandboxedApi,
@@ -62,23 +63,8 @@ async function patchAccount(id: string, patch: Record<string, unknown>): Promise
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
-async function paymentsFor(merchantOrderId: string) {
-  return await db()
-    .selectFrom('payments')
-    .select(['id', 'merchant_account_id', 'metadata', sql<string>`xmin::text`.as('xmin')])
-    .where('tenant_id', '=', shop.tenantId)
-    .where('merchant_order_id', '=', merchantOrderId)
-    .execute();
-}
-
-async function keyRecord(key: string) {
-  return await db()
-    .selectFrom('idempotency_keys')
-    .select(['status', 'response_status', 'response_body', sql<string>`xmin::text`.as('xmin')])
-    .where('tenant_id', '=', shop.tenantId)
-    .where('key', '=', key)
-    .executeTakeFirstOrThrow();
-}
+const paymentsFor = (merchantOrderId: string) => paymentRecords(db(), shop.tenantId, merchantOrderId);
+const keyRecord = (key: string) => idempotencyRecord(db(), shop.tenantId, key);
 
 /** The statements the API's app pool (role paymux_app) is sent while `fn` runs. */
 async function appStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
