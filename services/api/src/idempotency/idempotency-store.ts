@@ -89,21 +89,8 @@ async function tryBegin(
 ): Promise<BeginOutcome | undefined> {
   // A concurrent uncommitted insert of the same key makes this wait for that transaction,
   // after which the key exists (it committed) or is free (it rolled back).
-  const inserted = await trx
-    .insertInto('idempotency_keys')
-    .values({
-      tenant_id: scope.tenantId,
-      mode: scope.mode,
-      key: scope.key,
-      request_method: request.method,
-      request_path: request.path,
-      request_hash: request.hash,
-      status: 'in_progress',
-      locked_until: lockedUntil(timings),
-    })
-    .onConflict((oc) => oc.doNothing())
-    .returning(sql<string>`locked_until::text`.as('token'))
-    .executeTakeFirst();
+  const inserted = (await claimNewKeyStatement(scope, request, timings, sql<boolean>`true`).execute(trx))
+    .rows[0];
   if (inserted) return { kind: 'claimed', token: inserted.token, via: 'new' };
 
   const existing = await trx
@@ -246,23 +233,8 @@ export async function completeIdempotentRequestIn(
   token: string,
   response: StoredResponse,
 ): Promise<boolean> {
-  const result = await trx
-    .updateTable('idempotency_keys')
-    .set({
-      status: 'completed',
-      locked_until: null,
-      response_status: response.status,
-      response_headers: JSON.stringify(response.headers),
-      response_body: response.body,
-      completed_at: sql<Date>`clock_timestamp()`,
-    })
-    .where('tenant_id', '=', scope.tenantId)
-    .where('mode', '=', scope.mode)
-    .where('key', '=', scope.key)
-    .where('status', '=', 'in_progress')
-    .where(sql<boolean>`locked_until = ${token}::timestamptz`)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const result = await completeStatement(scope, token, response, sql<boolean>`true`).execute(trx);
+  return result.rows.length > 0;
 }
 
 /**
