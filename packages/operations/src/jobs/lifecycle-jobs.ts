@@ -34,6 +34,11 @@ export interface RefundJobData {
   readonly tenant_id: string;
   readonly mode: 'test' | 'live';
   readonly refund_id: string;
+  /**
+   * The syncs still to come after this one, in seconds after the refund's creation,
+   * comma-separated, as for a payment's `later_syncs_s`.
+   */
+  readonly later_syncs_s?: string;
   /** The last scheduled sync: a refund still pending after it is left pending and logged. */
   readonly final?: boolean;
 }
@@ -98,20 +103,28 @@ export function nextSyncJob(
   payment: Pick<PaymentRow, 'tenant_id' | 'mode' | 'id' | 'created_at'>,
   laterSyncsS: readonly number[],
 ): JobToEnqueue | undefined {
+  return chainedJob(LIFECYCLE_QUEUES.paymentSync, payment, laterSyncsS, (rest) => ({
+    tenant_id: payment.tenant_id,
+    mode: payment.mode,
+    payment_id: payment.id,
+    ...(rest.length > 0 ? { later_syncs_s: rest.join(',') } : {}),
+  }));
+}
+
+/**
+ * The job at the first of `laterSyncsS` seconds after the object's creation, its payload
+ * built from the delays after it, under an id derived from the object and its start time.
+ */
+function chainedJob(
+  queue: string,
+  object: { readonly id: string; readonly created_at: Date },
+  laterSyncsS: readonly number[],
+  dataFor: (rest: readonly number[]) => PaymentJobData | RefundJobData,
+): JobToEnqueue | undefined {
   const [next, ...rest] = laterSyncsS;
   if (next === undefined) return undefined;
-  const startAfter = new Date(payment.created_at.getTime() + next * 1000);
-  return {
-    queue: LIFECYCLE_QUEUES.paymentSync,
-    id: chainedJobId(LIFECYCLE_QUEUES.paymentSync, payment.id, startAfter),
-    data: {
-      tenant_id: payment.tenant_id,
-      mode: payment.mode,
-      payment_id: payment.id,
-      ...(rest.length > 0 ? { later_syncs_s: rest.join(',') } : {}),
-    },
-    startAfter,
-  };
+  const startAfter = new Date(object.created_at.getTime() + next * 1000);
+  return { queue, id: chainedJobId(queue, object.id, startAfter), data: { ...dataFor(rest) }, startAfter };
 }
 
 /** The late check (a `payment.sync`) `lateCheckS` after `expires_at`, enqueued once like `nextSyncJob`. */
@@ -128,9 +141,9 @@ export function lateCheckJob(
   };
 }
 
-/** A UUID-shaped id from the queue, the payment and the start time: the same job, the same id. */
-function chainedJobId(queue: string, paymentId: string, startAfter: Date): string {
-  const h = createHash('sha256').update(`${queue}|${paymentId}|${startAfter.getTime()}`).digest('hex');
+/** A UUID-shaped id from the queue, the object and the start time: the same job, the same id. */
+function chainedJobId(queue: string, objectId: string, startAfter: Date): string {
+  const h = createHash('sha256').update(`${queue}|${objectId}|${startAfter.getTime()}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -143,25 +156,58 @@ export async function schedulePaymentJobs(
   await enqueueJobs(trx, paymentJobs(payment, schedule));
 }
 
-/** In the transaction that inserts the pending refund: the sync queries, the last one marked. */
+/**
+ * The first sync of a new refund, written in the transaction that inserts it (so a crash
+ * during the provider call still leaves it; a refund settled at once makes it a no-op). The
+ * later syncs are chained like a payment's: each enqueues the next while the refund is still
+ * pending (`nextRefundSyncJob`), and the last is marked `final`.
+ */
+export function refundJobs(
+  refund: Pick<RefundRow, 'tenant_id' | 'mode' | 'id'>,
+  schedule: LifecycleSchedule = DEFAULT_LIFECYCLE_SCHEDULE,
+): JobToEnqueue[] {
+  const [first, ...later] = schedule.refundSyncDelaysS;
+  if (first === undefined) return [];
+  return [
+    {
+      queue: LIFECYCLE_QUEUES.refundSync,
+      data: { ...refundSyncData(refund, later) },
+      startAfter: { delayS: first },
+    },
+  ];
+}
+
+/**
+ * The refund sync after this one, at the first of `laterSyncsS` after the refund's creation,
+ * carrying the rest (or `final` when none is left). Enqueued once under a derived id, as
+ * `nextSyncJob`.
+ */
+export function nextRefundSyncJob(
+  refund: Pick<RefundRow, 'tenant_id' | 'mode' | 'id' | 'created_at'>,
+  laterSyncsS: readonly number[],
+): JobToEnqueue | undefined {
+  return chainedJob(LIFECYCLE_QUEUES.refundSync, refund, laterSyncsS, (rest) => refundSyncData(refund, rest));
+}
+
+function refundSyncData(
+  refund: Pick<RefundRow, 'tenant_id' | 'mode' | 'id'>,
+  later: readonly number[],
+): RefundJobData {
+  return {
+    tenant_id: refund.tenant_id,
+    mode: refund.mode,
+    refund_id: refund.id,
+    ...(later.length > 0 ? { later_syncs_s: later.join(',') } : { final: true }),
+  };
+}
+
+/** Writes `refundJobs` in the caller's transaction (the one that inserts the pending refund). */
 export async function scheduleRefundSync(
   trx: Transaction<Database>,
   refund: RefundRow,
   schedule: LifecycleSchedule = DEFAULT_LIFECYCLE_SCHEDULE,
 ): Promise<void> {
-  const delays = schedule.refundSyncDelaysS;
-  await enqueueJobs(
-    trx,
-    delays.map((delayS, i) => {
-      const data: RefundJobData = {
-        tenant_id: refund.tenant_id,
-        mode: refund.mode,
-        refund_id: refund.id,
-        ...(i === delays.length - 1 ? { final: true } : {}),
-      };
-      return { queue: LIFECYCLE_QUEUES.refundSync, data: { ...data }, startAfter: { delayS } };
-    }),
-  );
+  await enqueueJobs(trx, refundJobs(refund, schedule));
 }
 
 /**

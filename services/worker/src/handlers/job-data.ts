@@ -33,27 +33,40 @@ export function parsePaymentJob(data: unknown): PaymentJob {
   const d = (data ?? {}) as Partial<PaymentJobData> & Record<string, unknown>;
   const scope = scopeOf(d, 'payment');
   if (typeof d.payment_id !== 'string' || !isId('pay', d.payment_id)) throw invalid('payment');
-  const later = d.later_syncs_s;
-  if (later !== undefined && (typeof later !== 'string' || !SECONDS_LIST.test(later)))
-    throw invalid('payment');
   const late = d.late_check_s;
   if (late !== undefined && (typeof late !== 'string' || !/^\d{1,9}$/.test(late))) throw invalid('payment');
   return {
     ...scope,
     id: d.payment_id,
-    laterSyncsS: later === undefined ? [] : later.split(',').map(Number),
+    laterSyncsS: secondsList(d.later_syncs_s, 'payment'),
     lateCheckS: late === undefined ? undefined : Number(late),
   };
 }
 
-export function parseRefundJob(data: unknown): {
-  tenantId: string;
-  mode: 'test' | 'live';
-  id: string;
-  final: boolean;
-} {
+export interface RefundJob {
+  readonly tenantId: string;
+  readonly mode: 'test' | 'live';
+  readonly id: string;
+  /** The syncs still to come, in seconds after the refund's creation. */
+  readonly laterSyncsS: readonly number[];
+  /** The last scheduled sync. */
+  readonly final: boolean;
+}
+
+export function parseRefundJob(data: unknown): RefundJob {
   const d = (data ?? {}) as Partial<RefundJobData> & Record<string, unknown>;
   const scope = scopeOf(d, 'refund');
   if (typeof d.refund_id !== 'string' || !isId('rfd', d.refund_id)) throw invalid('refund');
-  return { ...scope, id: d.refund_id, final: d.final === true };
+  return {
+    ...scope,
+    id: d.refund_id,
+    laterSyncsS: secondsList(d.later_syncs_s, 'refund'),
+    final: d.final === true,
+  };
+}
+
+function secondsList(value: unknown, what: string): number[] {
+  if (value === undefined) return [];
+  if (typeof value !== 'string' || !SECONDS_LIST.test(value)) throw invalid(what);
+  return value.split(',').map(Number);
 }

@@ -1,6 +1,13 @@
 import { PaymuxError } from '@paymux/core';
 import { withTenant } from '@paymux/db';
-import { findPayment, findRefund, providerForAccount, settleRefund } from '@paymux/operations';
+import {
+  enqueueJobs,
+  findPayment,
+  findRefund,
+  nextRefundSyncJob,
+  providerForAccount,
+  settleRefund,
+} from '@paymux/operations';
 import type { JobContext, JobOutcome } from './job-context.ts';
 import { parseRefundJob } from './job-data.ts';
 
@@ -8,13 +15,18 @@ import { parseRefundJob } from './job-data.ts';
  * `refund.sync`: asks the provider about a pending refund (WeChat Pay refunds settle
  * asynchronously; a notification may be late or lost) and settles it succeeded or
  * failed, compare-and-set with its event. Still pending: the next scheduled sync asks
- * again; after the last one the refund stays pending and is logged for an operator.
+ * again (this one enqueues it, before asking, as `payment.sync` does); after the last one the
+ * refund stays pending and is logged for an operator.
  */
 export async function syncRefundJob(ctx: JobContext, data: unknown): Promise<JobOutcome> {
-  const input = parseRefundJob(data);
+  const { laterSyncsS, final, ...input } = parseRefundJob(data);
   const loaded = await withTenant(ctx.db, input.tenantId, async (trx) => {
     const refund = await findRefund(trx, input, input.id);
     if (refund.status !== 'pending') return { refund };
+    // Enqueued before the provider is asked, so a provider that keeps failing does not end
+    // the schedule; a retry of this job enqueues the same id, which is then skipped.
+    const next = nextRefundSyncJob(refund, laterSyncsS);
+    if (next) await enqueueJobs(trx, [next], { skipExisting: true });
     const payment = await findPayment(trx, input, refund.payment_id);
     const account = await trx
       .selectFrom('merchant_accounts')
@@ -59,7 +71,7 @@ export async function syncRefundJob(ctx: JobContext, data: unknown): Promise<Job
     return current;
   });
 
-  if (after.status === 'pending' && input.final) {
+  if (after.status === 'pending' && final) {
     ctx.logger.warn(
       { tenant_id: input.tenantId, refund_id: refund.id, provider_status: result.providerStatus },
       'refund still pending after its last scheduled sync; left pending',
