@@ -59,3 +59,10 @@ export async function oneTripTransaction(
   if (committed.value.command !== 'COMMIT') throw new Error(`oneTripTransaction: ${committed.value.command}`);
   return ran.value;
 }
+
+/** An error PostgreSQL answered (it has a SQLSTATE): the connection is idle and usable after it. */
+export function isServerError(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+  );
+}

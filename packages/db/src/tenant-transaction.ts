@@ -1,5 +1,7 @@
 import { type CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
-import { oneTripTransaction, poolOf } from './one-trip.ts';
+import type pg from 'pg';
+import { isServerError, oneTripTransaction, poolOf } from './one-trip.ts';
+import { OneTripBatcher } from './one-trip-batch.ts';
 import type { Database } from './schema.ts';
 import { transactionPreamble } from './transaction-preamble.ts';
 
@@ -98,6 +100,10 @@ export interface OneTripQuery<R> {
  * `oneTripTransaction`). For a transaction that is exactly one statement (a data-modifying
  * CTE that decides everything itself); anything that reads before it writes needs
  * `withTenant`. On a Kysely instance not made by `appKysely` it runs through `withTenant`.
+ *
+ * The same tenant's one-trip statements issued in the same turn of the event loop share one
+ * transaction (group commit, `OneTripBatcher`, ADR 0012); a failure of one of them is run
+ * again alone, so each caller still sees its statement succeed or fail on its own.
  */
 export async function inTenantOneTrip<R>(
   db: Kysely<Database>,
@@ -105,7 +111,7 @@ export async function inTenantOneTrip<R>(
   query: OneTripQuery<R>,
 ): Promise<R[]> {
   if (!TENANT_ID.test(tenantId)) throw new Error('inTenantOneTrip: malformed tenant id');
-  return await oneTrip(db, tenantSetup(tenantId), query);
+  return await oneTrip(db, tenantSetup(tenantId), query, { batch: true });
 }
 
 /** `inTenantOneTrip` for the reviewed cross-tenant path: `withSystem`'s transaction, one statement. */
@@ -115,14 +121,30 @@ export async function inSystemOneTrip<R>(
   query: OneTripQuery<R>,
   options: { readonly advisoryLock?: string } = {},
 ): Promise<R[]> {
-  return await oneTrip(db, systemSetup(purpose, options), query);
+  // Not batched: a system transaction may hold an advisory lock for its statement alone.
+  return await oneTrip(db, systemSetup(purpose, options), query, { batch: false });
 }
 
-async function oneTrip<R>(db: Kysely<Database>, setup: string, query: OneTripQuery<R>): Promise<R[]> {
+const batchers = new WeakMap<pg.Pool, OneTripBatcher>();
+
+async function oneTrip<R>(
+  db: Kysely<Database>,
+  setup: string,
+  query: OneTripQuery<R>,
+  options: { readonly batch: boolean },
+): Promise<R[]> {
   const compiled = query.compile(db);
   const pool = poolOf(db);
   if (!pool) {
     return await transactionWith(db, setup, async (trx) => (await trx.executeQuery(compiled)).rows);
+  }
+  if (options.batch) {
+    let batcher = batchers.get(pool);
+    if (!batcher) {
+      batcher = new OneTripBatcher(pool);
+      batchers.set(pool, batcher);
+    }
+    return (await batcher.run(setup, compiled)).rows as R[];
   }
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -137,12 +159,6 @@ async function oneTrip<R>(db: Kysely<Database>, setup: string, query: OneTripQue
   } finally {
     client.release(broken);
   }
-}
-
-function isServerError(error: unknown): boolean {
-  return (
-    typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
-  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { Socket } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inSystemOneTrip, inTenantOneTrip, ownerKysely } from '../src/index.ts';
+import { MAX_STATEMENTS_PER_BATCH } from '../src/one-trip-batch.ts';
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts';
 
 // One statement as a whole transaction in one round trip (pg's pipeline mode): BEGIN with
@@ -133,6 +134,93 @@ describe('inTenantOneTrip', () => {
     } finally {
       await owner.destroy();
     }
+  });
+});
+
+describe('inTenantOneTrip, group commit', () => {
+  it('runs one tenant’s statements of the same turn as one transaction, in one write', async () => {
+    await inTenantOneTrip(tdb.db, A, sql`select 1`);
+    const ids = Array.from({ length: 5 }, auditId);
+    const { result, writes } = await socketWrites(() =>
+      Promise.all(ids.map((id) => inTenantOneTrip(tdb.db, A, insertAudit(A, id)))),
+    );
+    expect(writes).toBe(1);
+    // Each caller gets its own statement's rows; all were written by one committed transaction.
+    expect(result.map((rows) => rows.map((r) => r.id))).toEqual(ids.map((id) => [id]));
+    const xacts = new Set(result.map((rows) => rows[0]?.xact));
+    expect(xacts.size).toBe(1);
+    for (const rows of result) expect(rows[0]).toMatchObject({ role: 'paymux_app', tenant: A });
+    for (const rows of result) expect(rows[0]?.xmin).toBe(rows[0]?.xact);
+    for (const id of ids) expect(await auditRows(id)).toEqual([{ tenant_id: A, id }]);
+  });
+
+  it('never puts two tenants in one transaction', async () => {
+    const [a, b] = await Promise.all([
+      inTenantOneTrip(tdb.db, A, insertAudit(A, auditId())),
+      inTenantOneTrip(tdb.db, B, insertAudit(B, auditId())),
+    ]);
+    expect(a?.[0]?.tenant).toBe(A);
+    expect(b?.[0]?.tenant).toBe(B);
+    expect(a?.[0]?.xact).not.toBe(b?.[0]?.xact);
+  });
+
+  it('a statement that fails fails alone: the others are written, each in its own transaction', async () => {
+    const taken = auditId();
+    await inTenantOneTrip(tdb.db, A, insertAudit(A, taken));
+    const [first, duplicate, otherTenant, last] = [auditId(), auditId(), auditId(), auditId()];
+    const settled = await Promise.allSettled([
+      inTenantOneTrip(tdb.db, A, insertAudit(A, first)),
+      inTenantOneTrip(
+        tdb.db,
+        A,
+        sql`
+          insert into audit_log (tenant_id, id, actor_type, action, target_type, target_id)
+          values (${A}, ${duplicate}, 'system', 'x', 'x', 'x'), (${A}, ${taken}, 'system', 'x', 'x', 'x')
+        `,
+      ),
+      // Row-level security refuses another tenant's row inside A's batch.
+      inTenantOneTrip(tdb.db, A, insertAudit(B, otherTenant)),
+      inTenantOneTrip(tdb.db, A, insertAudit(A, last)),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(settled[1]).toMatchObject({ reason: { code: '23505' } });
+    expect(settled[2]).toMatchObject({ reason: { code: '42501' } });
+    expect(await auditRows(first)).toEqual([{ tenant_id: A, id: first }]);
+    expect(await auditRows(last)).toEqual([{ tenant_id: A, id: last }]);
+    expect(await auditRows(duplicate)).toEqual([]);
+    expect(await auditRows(otherTenant)).toEqual([]);
+    const [okFirst, okLast] = [settled[0], settled[3]] as PromiseFulfilledResult<
+      { xact: string; xmin: string }[]
+    >[];
+    // Run again alone after the batch rolled back: two transactions, not one.
+    expect(okFirst?.value[0]?.xact).not.toBe(okLast?.value[0]?.xact);
+    expect(okFirst?.value[0]?.xmin).toBe(okFirst?.value[0]?.xact);
+  });
+
+  it(`puts at most ${MAX_STATEMENTS_PER_BATCH} statements in one transaction`, async () => {
+    const n = MAX_STATEMENTS_PER_BATCH + 8;
+    const results = await Promise.all(
+      Array.from({ length: n }, () => inTenantOneTrip(tdb.db, A, insertAudit(A, auditId()))),
+    );
+    const perTransaction = new Map<string, number>();
+    for (const rows of results) {
+      const xact = rows[0]?.xact as string;
+      perTransaction.set(xact, (perTransaction.get(xact) ?? 0) + 1);
+    }
+    expect([...perTransaction.values()].sort((x, y) => y - x)).toEqual([MAX_STATEMENTS_PER_BATCH, 8]);
+  });
+
+  it('a later statement of the batch sees what an earlier one wrote', async () => {
+    const id = auditId();
+    const [, seen] = await Promise.all([
+      inTenantOneTrip(tdb.db, A, insertAudit(A, id)),
+      inTenantOneTrip(
+        tdb.db,
+        A,
+        sql<{ n: number }>`select count(*)::int as n from audit_log where id = ${id}`,
+      ),
+    ]);
+    expect(seen).toEqual([{ n: 1 }]);
   });
 });
 
