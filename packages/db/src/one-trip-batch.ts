@@ -10,9 +10,12 @@ interface Waiting {
   reject(error: unknown): void;
 }
 
-/** How a batch ended: all written; none written (PostgreSQL rolled it back); or not known. */
+/**
+ * How a batch ended: committed (each statement with its own result); rolled back by
+ * PostgreSQL (nothing written); or not known (the connection was lost).
+ */
 type BatchOutcome =
-  | { readonly kind: 'committed'; readonly results: pg.QueryResult[] }
+  | { readonly kind: 'committed'; readonly results: PromiseSettledResult<pg.QueryResult>[] }
   | { readonly kind: 'rolled_back' }
   | { readonly kind: 'unknown'; readonly error: unknown };
 
@@ -79,7 +82,9 @@ export class OneTripBatcher {
         );
         if (outcome.kind === 'committed') {
           batch.forEach((waiting, i) => {
-            waiting.resolve(outcome.results[i] as pg.QueryResult);
+            const result = outcome.results[i] as PromiseSettledResult<pg.QueryResult>;
+            if (result.status === 'fulfilled') waiting.resolve(result.value);
+            else waiting.reject(result.reason);
           });
           return;
         }
@@ -130,17 +135,17 @@ async function runBatch(
     stream?.uncork?.();
   }
   const settled = await Promise.allSettled(sent);
-  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []));
-  const lost = failures.find((reason) => !isServerError(reason));
-  if (lost !== undefined) return { kind: 'unknown', error: lost };
-  const commit = settled[settled.length - 1];
-  // A statement PostgreSQL refused aborts the transaction, and COMMIT then answers ROLLBACK;
-  // a refused COMMIT rolls back too.
-  if (failures.length > 0 || commit?.status !== 'fulfilled' || commit.value.command !== 'COMMIT') {
-    return { kind: 'rolled_back' };
+  const commit = settled[settled.length - 1] as PromiseSettledResult<pg.QueryResult>;
+  // The answer to COMMIT says what happened. A statement PostgreSQL refused aborts the
+  // transaction, and COMMIT then answers ROLLBACK; a refused COMMIT rolls back too. Without
+  // an answer (the connection was lost) the commit may or may not have happened.
+  if (commit.status === 'rejected') {
+    return isServerError(commit.reason) ? { kind: 'rolled_back' } : { kind: 'unknown', error: commit.reason };
   }
-  const results = settled.slice(1, -1).map((s) => (s as PromiseFulfilledResult<pg.QueryResult>).value);
-  return { kind: 'committed', results };
+  if (commit.value.command !== 'COMMIT') return { kind: 'rolled_back' };
+  // Committed: every statement PostgreSQL ran succeeded. One pg refused to send (a value it
+  // cannot serialise) was never run, and fails alone.
+  return { kind: 'committed', results: settled.slice(1, -1) as PromiseSettledResult<pg.QueryResult>[] };
 }
 
 function asError(error: unknown): Error {

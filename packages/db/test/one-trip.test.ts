@@ -1,5 +1,6 @@
 import { Socket } from 'node:net';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inSystemOneTrip, inTenantOneTrip, ownerKysely } from '../src/index.ts';
 import { MAX_STATEMENTS_PER_BATCH } from '../src/one-trip-batch.ts';
@@ -195,6 +196,43 @@ describe('inTenantOneTrip, group commit', () => {
     // Run again alone after the batch rolled back: two transactions, not one.
     expect(okFirst?.value[0]?.xact).not.toBe(okLast?.value[0]?.xact);
     expect(okFirst?.value[0]?.xmin).toBe(okFirst?.value[0]?.xact);
+  });
+
+  it('a batch whose connection is lost fails every statement and runs none again', async () => {
+    // The connection drops right after the batch is written: the commit may or may not have
+    // happened, so running any statement again could write it twice.
+    const original = pg.Client.prototype.query;
+    let armed = true;
+    const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
+      this: pg.Client & { connection?: { stream?: Socket } },
+      ...args: unknown[]
+    ) {
+      const result = (original as (...a: unknown[]) => unknown).apply(this, args);
+      if (armed && args[0] === 'commit') {
+        armed = false;
+        const stream = this.connection?.stream;
+        setImmediate(() => stream?.destroy());
+      }
+      return result as never;
+    });
+    const ids = Array.from({ length: 3 }, auditId);
+    let settled: PromiseSettledResult<unknown>[];
+    try {
+      settled = await Promise.allSettled(ids.map((id) => inTenantOneTrip(tdb.db, A, insertAudit(A, id))));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    for (const s of settled) expect((s as PromiseRejectedResult).reason).not.toHaveProperty('code');
+    // All or nothing, and never twice.
+    const written = await Promise.all(ids.map(auditRows));
+    const counts = written.map((rows) => rows.length);
+    expect([
+      [0, 0, 0],
+      [1, 1, 1],
+    ]).toContainEqual(counts);
+    // The broken connection was retired: the pool serves the next statement.
+    expect(await inTenantOneTrip(tdb.db, A, sql<{ one: number }>`select 1 as one`)).toEqual([{ one: 1 }]);
   });
 
   it(`puts at most ${MAX_STATEMENTS_PER_BATCH} statements in one transaction`, async () => {
