@@ -64,6 +64,7 @@ export function ownerKysely(url: string, max = 2): Kysely<any> {
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
   });
   pool.on('error', ignoreIdleClientError);
+  handleCheckedOutClientErrors(pool);
   return new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -73,6 +74,19 @@ export function ownerKysely(url: string, max = 2): Kysely<any> {
  * dropped the client; the next query opens a fresh one.
  */
 function ignoreIdleClientError(): void {}
+
+/**
+ * pg-pool listens for a client's 'error' only while the client is idle. A connection lost
+ * while checked out (a restart or failover in the middle of a transaction) makes pg emit
+ * 'error' on the client too, and with no listener that event would crash the process. The
+ * queries in flight on it are rejected with the same error, which is how their callers
+ * learn of it, and the pool retires the client when it is released.
+ */
+function handleCheckedOutClientErrors(pool: pg.Pool): void {
+  pool.on('connect', (client) => {
+    client.on('error', ignoreIdleClientError);
+  });
+}
 
 /**
  * The app pool: every connection starts as the non-owner `paymux_app` role, set in the
@@ -95,6 +109,7 @@ export function appKysely(url: string, max = 10): Kysely<Database> {
     pipeline: true,
   });
   pool.on('error', ignoreIdleClientError);
+  handleCheckedOutClientErrors(pool);
   const db = new Kysely<Database>({ dialect: new PaymuxPostgresDialect({ pool }) });
   registerPool(db, pool);
   return db;

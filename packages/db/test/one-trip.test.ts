@@ -200,7 +200,9 @@ describe('inTenantOneTrip, group commit', () => {
 
   it('a batch whose connection is lost fails every statement and runs none again', async () => {
     // The connection drops right after the batch is written: the commit may or may not have
-    // happened, so running any statement again could write it twice.
+    // happened, so running any statement again could write it twice. (pg also emits 'error'
+    // on the checked-out client; unhandled, that would crash the process, and vitest fails
+    // the run on it.)
     const original = pg.Client.prototype.query;
     let armed = true;
     const spy = vi.spyOn(pg.Client.prototype, 'query').mockImplementation(function (
