@@ -230,9 +230,12 @@ describe('POST /v1/payments in two statements', () => {
 });
 
 describe('POST /v1/payments at once (group commit)', () => {
-  it('shares transactions between payments sent together; a duplicate merchant_order_id fails alone', async () => {
+  let send: (payload: unknown, key: string) => Promise<Response>;
+  let taken: ReturnType<typeof body>;
+
+  beforeAll(async () => {
     const token = await mintToken(shop.key);
-    const send = async (payload: unknown, key: string) =>
+    send = async (payload, key) =>
       await api.app.request('/v1/payments', {
         method: 'POST',
         headers: {
@@ -242,43 +245,64 @@ describe('POST /v1/payments at once (group commit)', () => {
         },
         body: JSON.stringify(payload),
       });
-    const taken = body();
+    taken = body();
     expect((await send(taken, randomUUID())).status).toBe(201); // and the account is known
+  });
 
-    const payloads = Array.from({ length: 8 }, () => body());
+  /** Sends the payloads at once; checks each got its own payment, response and two jobs. */
+  async function sendTogether(payloads: ReturnType<typeof body>[], extra: Promise<Response>[] = []) {
     const keys = payloads.map(() => randomUUID());
-    const duplicateKey = randomUUID();
     const responses = await Promise.all([
       ...payloads.map((payload, i) => send(payload, keys[i] as string)),
-      send(body({ merchant_order_id: taken.merchant_order_id }), duplicateKey),
+      ...extra,
     ]);
     const texts = await Promise.all(responses.map((r) => r.text()));
-    expect(responses.map((r) => r.status)).toEqual([...payloads.map(() => 201), 409]);
-    expect(JSON.parse(texts[8] as string)).toMatchObject({ code: 'conflict' });
-
-    // Each payment exists once, with its own key's response and its own two jobs.
     const recordVersions: string[] = [];
     for (const [i, payload] of payloads.entries()) {
+      expect(responses[i]?.status, texts[i]).toBe(201);
       const rows = await paymentsFor(payload.merchant_order_id);
       expect(rows).toHaveLength(1);
-      const answer = JSON.parse(texts[i] as string);
-      expect(answer).toMatchObject({ id: rows[0]?.id, next_action: { type: 'qr_code' } });
+      expect(JSON.parse(texts[i] as string)).toMatchObject({
+        id: rows[0]?.id,
+        next_action: { type: 'qr_code' },
+      });
       expect(await keyRecord(keys[i] as string)).toMatchObject({
         status: 'completed',
         response_status: 201,
         response_body: texts[i],
       });
-      // The jobs are never updated here (no worker runs): their version is the record's transaction.
+      // No worker runs here, so the jobs are never updated: their version is the record's
+      // transaction.
       const jobs = await sql<{ xmin: string }>`
         select xmin::text from pgboss.job where data->>'payment_id' = ${rows[0]?.id ?? ''}
       `.execute(db());
       expect(jobs.rows).toHaveLength(2);
       recordVersions.push(jobs.rows[0]?.xmin as string);
     }
-    // The duplicate wrote nothing but its key's refusal.
+    return {
+      recordVersions,
+      extra: responses.slice(payloads.length),
+      extraTexts: texts.slice(payloads.length),
+    };
+  }
+
+  it('writes payments sent together in fewer transactions, each its own payment and response', async () => {
+    const payloads = Array.from({ length: 8 }, () => body());
+    const { recordVersions } = await sendTogether(payloads);
+    expect(new Set(recordVersions).size).toBeLessThan(payloads.length);
+  });
+
+  it('a duplicate merchant_order_id among them fails alone, and the others are written', async () => {
+    // The duplicate's unique violation rolls back any batch it is in; its batch-mates are
+    // then written one by one.
+    const duplicateKey = randomUUID();
+    const { extra, extraTexts } = await sendTogether(
+      Array.from({ length: 4 }, () => body()),
+      [send(body({ merchant_order_id: taken.merchant_order_id }), duplicateKey)],
+    );
+    expect(extra[0]?.status).toBe(409);
+    expect(JSON.parse(extraTexts[0] as string)).toMatchObject({ code: 'conflict' });
     expect(await paymentsFor(taken.merchant_order_id)).toHaveLength(1);
     expect(await keyRecord(duplicateKey)).toMatchObject({ status: 'completed', response_status: 409 });
-    // Sent together, the eight records took fewer than eight transactions.
-    expect(new Set(recordVersions).size).toBeLessThan(payloads.length);
   });
 });
