@@ -23,7 +23,9 @@ let api: SandboxedApi;
 let shop: Awaited<ReturnType<typeof signUpWithTestMode>>;
 
 beforeAll(async () => {
-  api = await startSandboxedApi();
+  // Keys cached as `paymux start` caches them, and for the whole file: a request then does no
+  // I/O before its payment's statement, so requests sent at once reach it in one turn.
+  api = await startSandboxedApi({ apiKeyCacheTtlMs: 10 * 60_000 });
   shop = await signUpWithTestMode(api);
 }, 60_000);
 afterAll(() => api.close());
@@ -246,7 +248,9 @@ describe('POST /v1/payments at once (group commit)', () => {
         body: JSON.stringify(payload),
       });
     taken = body();
-    expect((await send(taken, randomUUID())).status).toBe(201); // and the account is known
+    // The key is now cached and the account known: the requests below reach their write
+    // without waiting on the database, all in the turn they are sent in.
+    expect((await send(taken, randomUUID())).status).toBe(201);
   });
 
   /** Sends the payloads at once; checks each got its own payment, response and two jobs. */
@@ -286,10 +290,11 @@ describe('POST /v1/payments at once (group commit)', () => {
     };
   }
 
-  it('writes payments sent together in fewer transactions, each its own payment and response', async () => {
+  it('writes payments sent together in one transaction, each its own payment and response', async () => {
     const payloads = Array.from({ length: 8 }, () => body());
     const { recordVersions } = await sendTogether(payloads);
-    expect(new Set(recordVersions).size).toBeLessThan(payloads.length);
+    // They reached their write in one turn of the event loop: one transaction wrote all eight.
+    expect(new Set(recordVersions).size).toBe(1);
   });
 
   it('a duplicate merchant_order_id among them fails alone, and the others are written', async () => {

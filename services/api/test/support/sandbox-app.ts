@@ -14,6 +14,7 @@ import { sandboxEndpoints } from '@paymux/providers';
 import { pino } from 'pino';
 import { type SandboxServer, startSandboxServer } from '../../../sandbox/test/support/sandbox-server.ts';
 import { createApp } from '../../src/app.ts';
+import { ApiKeyCache } from '../../src/auth/api-key-cache.ts';
 import { AUDIENCE, makeKey, TEST_VAULT, type TestKey, UNREACHABLE_ENDPOINTS } from './fixtures.ts';
 
 export interface SandboxedApi {
@@ -30,7 +31,16 @@ export interface SandboxedApi {
  * The API wired to a real sandbox over HTTP (test-mode accounts route there), on the
  * sandbox server's test database, as `paymux start` wires them.
  */
-export async function startSandboxedApi(options: { liveToSandbox?: boolean } = {}): Promise<SandboxedApi> {
+export async function startSandboxedApi(
+  options: {
+    liveToSandbox?: boolean;
+    /**
+     * Verification keys cached for this long, as `paymux start` caches them (10 s there).
+     * Without it every request reads its key from the database first.
+     */
+    apiKeyCacheTtlMs?: number;
+  } = {},
+): Promise<SandboxedApi> {
   const server = await startSandboxServer();
   const sandbox = httpSandboxProvisioner({ sandboxUrl: server.sandboxUrl });
   // The API gets its own real HTTP server, so provider notifications arrive over the wire.
@@ -41,6 +51,15 @@ export async function startSandboxedApi(options: { liveToSandbox?: boolean } = {
   const apiOrigin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const routeCache = createRouteCache({ databaseUrl: server.tdb.url });
   await routeCache.start();
+  const apiKeyCache =
+    options.apiKeyCacheTtlMs === undefined
+      ? undefined
+      : new ApiKeyCache({
+          databaseUrl: server.tdb.url,
+          logger: pino({ level: 'silent' }),
+          ttlMs: options.apiKeyCacheTtlMs,
+        });
+  await apiKeyCache?.start();
   const { app } = createApp({
     db: server.tdb.db,
     config: { jwtAudience: AUDIENCE, maxBodyBytes: 64 * 1024, publicUrl: apiOrigin },
@@ -53,6 +72,7 @@ export async function startSandboxedApi(options: { liveToSandbox?: boolean } = {
     },
     sandbox,
     routeCache,
+    ...(apiKeyCache ? { apiKeyCache } : {}),
   });
   fetchApp = (request) => app.fetch(request);
   return {
@@ -63,6 +83,7 @@ export async function startSandboxedApi(options: { liveToSandbox?: boolean } = {
     close: async () => {
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await routeCache.close();
+      await apiKeyCache?.close();
       await server.close();
     },
   };
