@@ -1,5 +1,11 @@
 import type pg from 'pg';
-import { isServerError, type OneTripStatement, oneTripTransaction } from './one-trip.ts';
+import {
+  asError,
+  isServerError,
+  type OneTripStatement,
+  oneTripOnPool,
+  oneTripTransaction,
+} from './one-trip.ts';
 
 /** At most this many statements share one transaction. */
 export const MAX_STATEMENTS_PER_BATCH = 32;
@@ -65,6 +71,11 @@ export class OneTripBatcher {
   }
 
   async #flush(preamble: string, batch: readonly Waiting[]): Promise<void> {
+    const [only] = batch;
+    if (batch.length === 1 && only) {
+      await oneTripOnPool(this.#pool, preamble, only.statement).then(only.resolve, only.reject);
+      return;
+    }
     let client: pg.PoolClient;
     try {
       client = await this.#pool.connect();
@@ -74,27 +85,25 @@ export class OneTripBatcher {
     }
     let broken: Error | undefined;
     try {
-      if (batch.length > 1) {
-        const outcome = await runBatch(
-          client,
-          preamble,
-          batch.map((w) => w.statement),
-        );
-        if (outcome.kind === 'committed') {
-          batch.forEach((waiting, i) => {
-            const result = outcome.results[i] as PromiseSettledResult<pg.QueryResult>;
-            if (result.status === 'fulfilled') waiting.resolve(result.value);
-            else waiting.reject(result.reason);
-          });
-          return;
-        }
-        if (outcome.kind === 'unknown') {
-          broken = asError(outcome.error);
-          for (const waiting of batch) waiting.reject(outcome.error);
-          return;
-        }
+      const outcome = await runBatch(
+        client,
+        preamble,
+        batch.map((w) => w.statement),
+      );
+      if (outcome.kind === 'committed') {
+        batch.forEach((waiting, i) => {
+          const result = outcome.results[i] as PromiseSettledResult<pg.QueryResult>;
+          if (result.status === 'fulfilled') waiting.resolve(result.value);
+          else waiting.reject(result.reason);
+        });
+        return;
       }
-      // Alone, or again one by one after a rollback: each in its own transaction.
+      if (outcome.kind === 'unknown') {
+        broken = asError(outcome.error);
+        for (const waiting of batch) waiting.reject(outcome.error);
+        return;
+      }
+      // Rolled back: again one by one, each in its own transaction.
       for (const waiting of batch) {
         if (broken) {
           waiting.reject(broken);
@@ -146,8 +155,4 @@ async function runBatch(
   // Committed: every statement PostgreSQL ran succeeded. One pg refused to send (a value it
   // cannot serialise) was never run, and fails alone.
   return { kind: 'committed', results: settled.slice(1, -1) as PromiseSettledResult<pg.QueryResult>[] };
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

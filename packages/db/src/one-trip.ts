@@ -60,6 +60,32 @@ export async function oneTripTransaction(
   return ran.value;
 }
 
+/**
+ * `oneTripTransaction` on a connection of its own from `pool`. A statement PostgreSQL
+ * refused leaves the connection idle and usable; anything else (a lost connection, a
+ * protocol surprise) retires it.
+ */
+export async function oneTripOnPool(
+  pool: pg.Pool,
+  preamble: string,
+  statement: OneTripStatement,
+): Promise<pg.QueryResult> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    return await oneTripTransaction(client, preamble, statement);
+  } catch (error) {
+    if (!isServerError(error)) broken = asError(error);
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 /** An error PostgreSQL answered (it has a SQLSTATE): the connection is idle and usable after it. */
 export function isServerError(error: unknown): boolean {
   return (

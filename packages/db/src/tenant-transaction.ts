@@ -1,6 +1,6 @@
 import { type CompiledQuery, type Kysely, sql, type Transaction } from 'kysely';
 import type pg from 'pg';
-import { isServerError, oneTripTransaction, poolOf } from './one-trip.ts';
+import { oneTripOnPool, poolOf } from './one-trip.ts';
 import { OneTripBatcher } from './one-trip-batch.ts';
 import type { Database } from './schema.ts';
 import { transactionPreamble } from './transaction-preamble.ts';
@@ -146,19 +146,7 @@ async function oneTrip<R>(
     }
     return (await batcher.run(setup, compiled)).rows as R[];
   }
-  const client = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    const result = await oneTripTransaction(client, setup, compiled);
-    return result.rows as R[];
-  } catch (error) {
-    // A statement PostgreSQL refused leaves the connection idle and usable; anything else
-    // (a lost connection, a protocol surprise) retires it.
-    if (!isServerError(error)) broken = error instanceof Error ? error : new Error(String(error));
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+  return (await oneTripOnPool(pool, setup, compiled)).rows as R[];
 }
 
 /**
