@@ -6,7 +6,7 @@ import type { KeyProvider } from '@paymux/vault';
 import { Hono } from 'hono';
 import { sql } from 'kysely';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppEnv } from '../src/deps.ts';
 import { normalizeError, problemResponse } from '../src/errors/problem-response.ts';
 import { canonicalJson, idempotent, requestFingerprint } from '../src/idempotency/index.ts';
@@ -225,6 +225,20 @@ describe('POST /v1/merchant_accounts with an Idempotency-Key', () => {
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(await second.text()).toBe(await first.text());
     expect(await accountsNamed('Reordered shop')).toBe(1);
+  });
+
+  it('hands the route the body it read, without decoding it again through a web Response', async () => {
+    // Hono's c.req.json() reads the cached text; the middleware read the bytes, so without
+    // the text cached too Hono rebuilds it from them through `new Response(bytes).text()`.
+    const text = vi.spyOn(Response.prototype, 'text');
+    try {
+      const res = await post(PATH, accountBody('Read once shop'), { key: newKey() });
+      expect(res.status).toBe(201);
+      expect(text).not.toHaveBeenCalled();
+    } finally {
+      text.mockRestore();
+    }
+    expect(await accountsNamed('Read once shop')).toBe(1);
   });
 
   it('refuses the same key with a different body (422) and creates nothing', async () => {

@@ -166,12 +166,14 @@ export function idempotent(
     const scope: IdempotencyScope = { tenantId: auth.tenantId, mode: auth.mode, key };
 
     // Read through Hono's body cache: the route's JSON validator later reads the same bytes.
-    // A body that parses is cached as JSON too, as c.req.json() would cache it, so the
-    // validator does not re-read the bytes through a new web Response; anything else (not
+    // A body that parses is cached as the text c.req.text() would give (valid UTF-8, no
+    // BOM: exactly the decoded bytes), which c.req.json() parses; otherwise Hono would
+    // rebuild the text from the cached bytes through a new web Response. Anything else (not
     // UTF-8, a BOM, not JSON) is left to the validator, which refuses it as before.
     const body = new Uint8Array(await c.req.arrayBuffer());
     const json = parseJsonBody(body);
-    if (json) c.req.bodyCache.json = Promise.resolve(json.value);
+    // (Hono types the cache's entries as values; it holds, and awaits, promises of them.)
+    if (json) (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(json.text);
     const request = {
       method: c.req.method,
       path: c.req.path,

@@ -18,11 +18,16 @@ export function canonicalJson(value: unknown): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** The body as parsed JSON, or `undefined` when it is empty, not UTF-8 or not JSON. */
-export function parseJsonBody(body: Uint8Array): { value: unknown } | undefined {
+/**
+ * The body as parsed JSON, with the text it was parsed from, or `undefined` when it is
+ * empty, not UTF-8 or not JSON. A byte-order mark is kept in the text, where `JSON.parse`
+ * refuses it.
+ */
+export function parseJsonBody(body: Uint8Array): { value: unknown; text: string } | undefined {
   if (body.byteLength === 0) return undefined;
   try {
-    return { value: JSON.parse(utf8.decode(body)) };
+    const text = utf8.decode(body);
+    return { value: JSON.parse(text), text };
   } catch {
     return undefined;
   }
