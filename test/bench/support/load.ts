@@ -1,5 +1,8 @@
-// Closed-loop load: N concurrent clients, each issuing its next request as soon as the
-// previous one finishes, for a fixed duration or a fixed total count.
+// Load from N concurrent clients, for a fixed duration or a fixed total count. Closed loop:
+// each client issues its next request as soon as the previous one finishes, so the load is
+// as much as the server takes, and latency is mostly queueing (Little's law). Paced: the
+// clients together send `ratePerSecond`, each on its own schedule, so latency is measured
+// at a load the caller chooses.
 import { performance } from 'node:perf_hooks';
 
 /** One request: resolves with an error description, or undefined when it succeeded. */
@@ -22,6 +25,14 @@ export async function runLoad(options: {
   durationMs?: number;
   /** Or: issue exactly this many requests in total. */
   count?: number;
+  /**
+   * Paced instead of closed loop: client i sends its k-th request at start + (i + k·N) / rate
+   * seconds (N clients), so requests arrive evenly at `ratePerSecond` in total. A client
+   * still waiting for its previous answer sends as soon as it has it, and that request's
+   * latency counts from when it was due (no coordinated omission: a server that falls behind
+   * shows it in the latencies, not as a lower rate).
+   */
+  ratePerSecond?: number;
   attempt: Attempt;
 }): Promise<LoadResult> {
   const latencies: number[] = [];
@@ -30,13 +41,23 @@ export async function runLoad(options: {
   let issued = 0;
   const start = performance.now();
   const deadline = options.durationMs !== undefined ? start + options.durationMs : Number.POSITIVE_INFINITY;
-  const more = () => (options.count !== undefined ? issued < options.count : performance.now() < deadline);
+  const period =
+    options.ratePerSecond === undefined ? 0 : (1000 * options.concurrency) / options.ratePerSecond;
+  // Paced, a request is in the run if it is due before the deadline.
+  const more = (due: number) =>
+    options.count !== undefined ? issued < options.count : (period > 0 ? due : performance.now()) < deadline;
   const client = async (index: number) => {
     let seq = 0;
-    while (more()) {
+    let due = start + (period * index) / options.concurrency;
+    while (more(due)) {
       issued += 1;
       seq += 1;
-      const t0 = performance.now();
+      let t0 = performance.now();
+      if (period > 0) {
+        if (due > t0) await new Promise((resolve) => setTimeout(resolve, due - t0));
+        t0 = due;
+        due += period;
+      }
       let failure: string | undefined;
       try {
         failure = await options.attempt(index, seq);
