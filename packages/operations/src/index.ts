@@ -119,6 +119,10 @@ export { findWebhookEndpoint } from './webhooks/find-webhook-endpoint.ts';
 export { getDelivery } from './webhooks/get-delivery.ts';
 export { openSigningSecrets } from './webhooks/open-signing-secrets.ts';
 export {
+  DEFAULT_WEBHOOK_DELIVERY_RETENTION_S,
+  pruneWebhookDeliveries,
+} from './webhooks/prune-webhook-deliveries.ts';
+export {
   DISABLE_AFTER_FAILING_MS,
   type RecordOutcome,
   recordDeliveryAttempt,

@@ -17,7 +17,10 @@ export interface WorkerTimings {
   readonly pollingIntervalSeconds: number;
   /** Graceful stop: in-flight handlers get this long; then their jobs are failed, to be retried. */
   readonly stopTimeoutMs: number;
-  /** How often Idempotency-Key records past 48 h are pruned (the first run is a minute after start). */
+  /**
+   * How often Idempotency-Key records past 48 h and finished webhook deliveries past 30 days
+   * are pruned (the first run is a minute after start).
+   */
   readonly idempotencyPruneIntervalMs: number;
 }
 

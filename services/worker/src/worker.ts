@@ -1,4 +1,4 @@
-import { LIFECYCLE_QUEUES, pruneIdempotencyKeys } from '@paymux/operations';
+import { LIFECYCLE_QUEUES, pruneIdempotencyKeys, pruneWebhookDeliveries } from '@paymux/operations';
 import { PgBoss } from 'pg-boss';
 import { autoRefundJob } from './handlers/auto-refund-job.ts';
 import { expirePaymentJob } from './handlers/expire-payment-job.ts';
@@ -130,6 +130,14 @@ export class Worker {
         if (deleted > 0) this.#options.logger.info({ deleted }, 'pruned idempotency keys past 48 h');
       } catch (error) {
         this.#options.logger.warn({ err: error }, 'pruning idempotency keys failed; retrying later');
+      }
+      try {
+        const deleted = await pruneWebhookDeliveries(this.#options.db);
+        if (deleted > 0) {
+          this.#options.logger.info({ deleted }, 'pruned finished webhook deliveries past 30 days');
+        }
+      } catch (error) {
+        this.#options.logger.warn({ err: error }, 'pruning webhook deliveries failed; retrying later');
       }
       if (this.#stopping === undefined) this.#schedulePrune(this.#timings.idempotencyPruneIntervalMs);
     }, delayMs);

@@ -10,6 +10,7 @@ import * as notificationRouting from './2026-11-26-0008-notification-routing.ts'
 import * as merchantAccountChanges from './2026-11-26-0009-merchant-account-changes.ts';
 import * as paymentView from './2026-11-26-0010-payment-view.ts';
 import * as rewrapSealedResponses from './2026-11-26-0011-rewrap-sealed-responses.ts';
+import * as pruneWebhookDeliveries from './2026-11-27-0012-prune-webhook-deliveries.ts';
 
 /**
  * Every migration, in order. Names sort by date so Kysely's ordering check holds;
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-26-0009-merchant-account-changes': merchantAccountChanges,
   '2026-11-26-0010-payment-view': paymentView,
   '2026-11-26-0011-rewrap-sealed-responses': rewrapSealedResponses,
+  '2026-11-27-0012-prune-webhook-deliveries': pruneWebhookDeliveries,
 };
