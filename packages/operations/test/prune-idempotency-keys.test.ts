@@ -61,4 +61,24 @@ describe('pruneIdempotencyKeys', () => {
     expect(left).toContain('twenty-three-hours');
     expect(left).not.toContain('twenty-five-hours');
   });
+
+  it('keeps a key a request reclaims while the prune waits for its row', async () => {
+    await record('reused-after-retention', 60, 'completed');
+    // A request reuses the expired key (as the API's reclaim does) and holds the row when
+    // the prune reaches it.
+    const pruned = await tdb.owner.connection().execute(async (conn) => {
+      await sql`begin`.execute(conn);
+      await sql`
+        update idempotency_keys set created_at = clock_timestamp(), status = 'in_progress',
+          locked_until = now() + interval '60 seconds', response_status = null, response_body = null
+        where tenant_id = ${tenantId} and mode = 'test' and key = 'reused-after-retention'
+      `.execute(conn);
+      const pruning = pruneIdempotencyKeys(tdb.db);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sql`commit`.execute(conn);
+      return await pruning;
+    });
+    expect(pruned).toBe(0);
+    expect(await keys()).toContain('reused-after-retention');
+  });
 });

@@ -1,5 +1,6 @@
-import { type Database, withSystem } from '@paymux/db';
+import type { Database } from '@paymux/db';
 import { type Kysely, sql } from 'kysely';
+import { deleteInBatches } from '../delete-in-batches.ts';
 
 /** Finished deliveries are kept, with their attempt logs, for 30 days after their last change. */
 export const DEFAULT_WEBHOOK_DELIVERY_RETENTION_S = 30 * 24 * 60 * 60;
@@ -28,23 +29,20 @@ export async function pruneWebhookDeliveries(
     MIN_WEBHOOK_DELIVERY_RETENTION_S,
   );
   const batchSize = options.batchSize ?? 1000;
-  let deleted = 0;
-  for (;;) {
-    const n = await withSystem(db, 'webhook-delivery-pruning', async (trx) => {
-      const result = await sql`
-        delete from webhook_deliveries d
-        using (
-          select tenant_id, id from webhook_deliveries
-          where status <> 'pending' and updated_at < now() - make_interval(secs => ${olderThanS})
-          order by updated_at
-          limit ${batchSize}
-        ) as old
-        where d.tenant_id = old.tenant_id and d.id = old.id
-          and d.status <> 'pending' and d.updated_at < now() - make_interval(secs => ${olderThanS})
-      `.execute(trx);
-      return Number(result.numAffectedRows ?? 0n);
-    });
-    deleted += n;
-    if (n < batchSize) return deleted;
-  }
+  return await deleteInBatches(
+    db,
+    'webhook-delivery-pruning',
+    batchSize,
+    () => sql`
+      delete from webhook_deliveries d
+      using (
+        select tenant_id, id from webhook_deliveries
+        where status <> 'pending' and updated_at < now() - make_interval(secs => ${olderThanS})
+        order by updated_at
+        limit ${batchSize}
+      ) as old
+      where d.tenant_id = old.tenant_id and d.id = old.id
+        and d.status <> 'pending' and d.updated_at < now() - make_interval(secs => ${olderThanS})
+    `,
+  );
 }
