@@ -6,8 +6,8 @@ import { deleteInBatches } from '../delete-in-batches.ts';
 export const DEFAULT_WEBHOOK_DELIVERY_RETENTION_S = 30 * 24 * 60 * 60;
 
 /**
- * Past the retry schedule (about 28 h) and the week a tenant may take to notice and retry by
- * hand, whatever it is asked.
+ * The shortest retention allowed, whatever the caller asks: past the retry schedule (about
+ * 28 h), and a week for a tenant to notice a failed delivery and retry it by hand.
  */
 const MIN_WEBHOOK_DELIVERY_RETENTION_S = 7 * 24 * 60 * 60;
 
