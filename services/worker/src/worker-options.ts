@@ -21,7 +21,7 @@ export interface WorkerTimings {
    * How often Idempotency-Key records past 48 h and finished webhook deliveries past 30 days
    * are pruned (the first run is a minute after start).
    */
-  readonly idempotencyPruneIntervalMs: number;
+  readonly pruneIntervalMs: number;
 }
 
 export const DEFAULT_TIMINGS: WorkerTimings = {
@@ -29,7 +29,7 @@ export const DEFAULT_TIMINGS: WorkerTimings = {
   monitorIntervalSeconds: 5,
   pollingIntervalSeconds: 2,
   stopTimeoutMs: 10_000,
-  idempotencyPruneIntervalMs: 60 * 60 * 1000,
+  pruneIntervalMs: 60 * 60 * 1000,
 };
 
 /**

@@ -115,7 +115,7 @@ export class Worker {
       );
     }
     await this.#dispatcher?.start();
-    this.#schedulePrune(Math.min(60_000, this.#timings.idempotencyPruneIntervalMs));
+    this.#schedulePrune(Math.min(60_000, this.#timings.pruneIntervalMs));
     logger.info(
       { queues: HANDLERS.map(([q]) => q), webhooks: this.#dispatcher !== undefined },
       'worker started',
@@ -139,7 +139,7 @@ export class Worker {
       } catch (error) {
         this.#options.logger.warn({ err: error }, 'pruning webhook deliveries failed; retrying later');
       }
-      if (this.#stopping === undefined) this.#schedulePrune(this.#timings.idempotencyPruneIntervalMs);
+      if (this.#stopping === undefined) this.#schedulePrune(this.#timings.pruneIntervalMs);
     }, delayMs);
     this.#pruneTimer.unref();
   }

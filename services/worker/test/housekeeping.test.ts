@@ -63,7 +63,7 @@ describe('worker housekeeping', () => {
       logger: SILENT,
       webhooks: false,
       ...FAST_WORKER,
-      timings: { ...FAST_WORKER.timings, idempotencyPruneIntervalMs: 200 },
+      timings: { ...FAST_WORKER.timings, pruneIntervalMs: 200 },
     });
 
     const deliveryEvents = async () =>
